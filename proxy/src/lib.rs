@@ -4,6 +4,7 @@
 //! socket lines → parse (`linuxptp`) → engine (`clock`) → effects → events
 //! (`events`) → delivery, metrics and the REST API.
 
+pub mod clock;
 pub mod config;
 pub mod events;
 pub mod linuxptp;

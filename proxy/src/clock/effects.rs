@@ -1,0 +1,159 @@
+//! What the engine returns: events to publish, metric updates, and the
+//! node sync-state to persist. The daemon carries them out.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use crate::events::EventData;
+use crate::linuxptp::{Kind, SyncState};
+
+/// The two clock readings the caller takes when an input is dequeued
+/// (clock-states.md §1): monotonic time for durations and deadlines, UTC
+/// wall-clock time only for the `time` of events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Now {
+    /// Monotonic time since an arbitrary origin.
+    pub mono: Duration,
+    /// Wall-clock time.
+    pub wall: SystemTime,
+}
+
+impl Now {
+    /// A reading at `mono` with the wall clock at the Unix epoch + `mono`
+    /// (for tests and virtual time).
+    pub fn virtual_at(mono: Duration) -> Now {
+        Now {
+            mono,
+            wall: SystemTime::UNIX_EPOCH + mono,
+        }
+    }
+}
+
+/// A metric label value, cheap to clone.
+pub type Label = Arc<str>;
+
+/// The `openshift_ptp_*` families the engine feeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Family {
+    OffsetNs,
+    MaxOffsetNs,
+    FrequencyAdjustmentNs,
+    DelayNs,
+    ClockState,
+    NmeaStatus,
+    Threshold,
+    InterfaceRole,
+    ClockClass,
+    ProcessStatus,
+    ProcessRestartCount,
+    HaProfileStatus,
+    SynceClockQuality,
+    SynceSsmQl,
+    GnssStatus,
+    FrequencyStatus,
+    PhaseStatus,
+    PpsStatus,
+}
+
+/// Label values of a series; which ones a family uses is fixed by the
+/// metrics module (`node` is added there).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Labels {
+    pub from: Option<Label>,
+    pub process: Option<Label>,
+    pub iface: Option<Label>,
+    pub config: Option<Label>,
+    pub profile: Option<Label>,
+    pub threshold: Option<Label>,
+    pub network_option: Option<Label>,
+    pub device: Option<Label>,
+    pub ql_type: Option<Label>,
+}
+
+/// One time series.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Series {
+    pub family: Family,
+    pub labels: Labels,
+}
+
+/// A metric update.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MetricOp {
+    /// Set a gauge.
+    Set(Series, f64),
+    /// Raise a gauge to the value if it is larger (max absolute offset).
+    Max(Series, f64),
+    /// Increment a counter.
+    Inc(Series),
+    /// Make sure a counter exists (at 0).
+    Touch(Series),
+    /// Remove every `openshift_ptp_*` series (`CMD RESTART`).
+    ClearPtp,
+}
+
+/// One effect of an input.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Publish an event, stamped with the wall-clock time of the input.
+    Publish(EventData, SystemTime),
+    /// Update a metric.
+    Metric(MetricOp),
+    /// Persist the new node sync-state.
+    PersistSyncState(SyncState),
+    /// A line named a configuration file the engine does not know: the
+    /// driver may load it (at most once per file per second) and hand it over
+    /// with `Engine::on_config_file`.
+    WantConfig(String),
+}
+
+/// How a line was classified (`cne_socket_lines_total{kind,result}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineResult {
+    Parsed,
+    Ignored,
+    Rejected,
+}
+
+impl LineResult {
+    /// The metric label value.
+    pub fn label(self) -> &'static str {
+        match self {
+            LineResult::Parsed => "parsed",
+            LineResult::Ignored => "ignored",
+            LineResult::Rejected => "rejected",
+        }
+    }
+}
+
+/// The ordered effects of one input, and the line's classification.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Effects {
+    pub items: Vec<Effect>,
+    pub kind: Kind,
+    pub result: LineResult,
+}
+
+impl Effects {
+    pub(crate) fn new(kind: Kind) -> Effects {
+        Effects {
+            items: Vec::new(),
+            kind,
+            result: LineResult::Parsed,
+        }
+    }
+    /// The published events, in order.
+    pub fn events(&self) -> impl Iterator<Item = &EventData> {
+        self.items.iter().filter_map(|e| match e {
+            Effect::Publish(d, _) => Some(d),
+            _ => None,
+        })
+    }
+    /// The metric updates, in order.
+    pub fn metrics(&self) -> impl Iterator<Item = &MetricOp> {
+        self.items.iter().filter_map(|e| match e {
+            Effect::Metric(m) => Some(m),
+            _ => None,
+        })
+    }
+}

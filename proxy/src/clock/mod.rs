@@ -1,0 +1,363 @@
+//! The sans-IO clock-state engine (spec clock-states.md).
+//!
+//! `on_line(&LogLine, now) -> Effects`, `on_tick(now) -> Effects`,
+//! `next_deadline()`, `snapshot()`. No tokio, no sockets, no system clock:
+//! time is an argument, effects are values.
+
+mod derived;
+mod effects;
+mod labels;
+mod process;
+mod ptp4l;
+mod publish;
+mod snapshot;
+mod state;
+mod synthetic;
+mod ts2phc;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use effects::*;
+pub use snapshot::Snapshot;
+pub use state::{DEAD_OFFSET, UNKNOWN_OFFSET};
+
+use crate::config::{alias, NodeConfig};
+use crate::linuxptp::{Body, Control, Entry, Kind, LogLine, ProfileKey, SyncState};
+use labels::LabelCache;
+use publish::Published;
+use state::{MainClock, Port, Profile, ProfileType};
+
+/// SyncE port record.
+#[derive(Debug, Clone)]
+struct SyncePort {
+    device: Label,
+    iface: Label,
+    state: Option<SyncState>,
+    quality: Option<(u8, Option<u8>)>,
+}
+
+/// GNSS receiver record.
+#[derive(Debug, Clone)]
+struct Receiver {
+    key: Label,
+    alias: Label,
+    value: &'static str,
+    offset: i64,
+    fix: i64,
+}
+
+/// The clock-state engine of one node.
+pub struct Engine {
+    node: Arc<str>,
+    cfg: NodeConfig,
+    profiles: Vec<Profile>,
+    /// chronyd candidates by configuration name.
+    chronyd: Vec<(Label, state::Candidate)>,
+    /// chronyd owns E3 (NTP-failover profile configured or chronyd seen).
+    chronyd_owns: bool,
+    gnss: Vec<Receiver>,
+    synce: Vec<SyncePort>,
+    /// Last status per (process, raw config).
+    processes: HashMap<(String, String), bool>,
+    published: Published,
+    /// Node E3 (state, offset) as last computed.
+    e3: Option<(SyncState, i64)>,
+    /// Node sync-state as last computed.
+    sync: Option<SyncState>,
+    aliases: HashMap<String, Label>,
+    seq: u64,
+    l: LabelCache,
+}
+
+impl Engine {
+    /// A new engine for `node`. `last_sync_state` is the persisted node
+    /// sync-state, treated as already published.
+    pub fn new(node: &str, last_sync_state: Option<SyncState>) -> Engine {
+        let mut published = Published::default();
+        published.sync = last_sync_state;
+        Engine {
+            node: Arc::from(node),
+            cfg: NodeConfig::default(),
+            profiles: Vec::new(),
+            chronyd: Vec::new(),
+            chronyd_owns: false,
+            gnss: Vec::new(),
+            synce: Vec::new(),
+            processes: HashMap::new(),
+            published,
+            e3: None,
+            sync: None,
+            aliases: HashMap::new(),
+            seq: 0,
+            l: LabelCache::default(),
+        }
+    }
+
+    /// The node name.
+    pub fn node(&self) -> &str {
+        &self.node
+    }
+
+    /// New configuration after a load or reload (`on_config`): thresholds,
+    /// profile types and initial port roles. Exports `threshold` and the
+    /// initial `interface_role` series.
+    pub fn on_config(&mut self, cfg: NodeConfig) -> Effects {
+        let mut fx = Effects::new(Kind::Control);
+        self.cfg = cfg;
+        self.chronyd_owns |= self.cfg.profiles.iter().any(|p| p.ntp_failover);
+        for p in &self.cfg.profiles {
+            let profile: Label = Arc::from(p.name.as_str());
+            for (name, v) in [
+                ("HoldOverTimeout", p.thresholds.holdover_timeout_s as f64),
+                ("MaxOffsetThreshold", p.thresholds.max_offset as f64),
+                ("MinOffsetThreshold", p.thresholds.min_offset as f64),
+            ] {
+                let labels = Labels {
+                    threshold: Some(Arc::from(name)),
+                    profile: Some(profile.clone()),
+                    ..Labels::default()
+                };
+                fx.set(Family::Threshold, labels, v);
+            }
+        }
+        let files: Vec<_> = self.cfg.files.values().cloned().collect();
+        for file in files {
+            for port in &file.ports {
+                let labels = self.l.ptp4l_raw(&port.iface);
+                fx.set(
+                    Family::InterfaceRole,
+                    labels,
+                    port.initial_role.metric_code(),
+                );
+            }
+            // Refresh thresholds and type of already known profiles.
+            let settings = self.cfg.profile(file.profile.as_deref()).cloned();
+            if let Some(p) = self.profiles.iter_mut().find(|p| *p.key == *file.name) {
+                p.thresholds = settings.as_ref().map(|s| s.thresholds).unwrap_or_default();
+            }
+        }
+        fx
+    }
+
+    /// A configuration file loaded lazily after `Effect::WantConfig`.
+    pub fn on_config_file(&mut self, file: crate::config::Ptp4lConfig) -> Effects {
+        let mut fx = Effects::new(Kind::Control);
+        for port in &file.ports {
+            let labels = self.l.ptp4l_raw(&port.iface);
+            fx.set(
+                Family::InterfaceRole,
+                labels,
+                port.initial_role.metric_code(),
+            );
+        }
+        self.cfg.files.insert(file.name.clone(), file);
+        fx
+    }
+
+    /// The configuration reset of `CMD RESTART` (socket-and-lines.md §1.4
+    /// step 3): everything but the last published node sync-state. The driver
+    /// then reloads the configuration and calls `on_config`.
+    pub fn on_restart(&mut self) -> Effects {
+        let node = self.node.clone();
+        let sync = self.published.sync;
+        *self = Engine::new(&node, sync);
+        let mut fx = Effects::new(Kind::Control);
+        fx.items.push(Effect::Metric(MetricOp::ClearPtp));
+        fx
+    }
+
+    /// One line, in engine-queue order.
+    pub fn on_line(&mut self, line: &LogLine<'_>, now: Now) -> Effects {
+        match line {
+            LogLine::Control(Control::Restart) => self.on_restart(),
+            LogLine::Control(Control::LiveStart) => Effects::new(Kind::Control),
+            LogLine::Entry(e) => self.on_entry(e, now),
+        }
+    }
+
+    fn on_entry(&mut self, e: &Entry<'_>, now: Now) -> Effects {
+        let mut fx = Effects::new(e.body.kind());
+        match &e.body {
+            Body::ProcessStatus(s) => {
+                self.process_status(e, s.running, now, &mut fx);
+                return fx;
+            }
+            Body::Synce(s) => {
+                self.synce_line(e, s, now, &mut fx);
+                return fx;
+            }
+            Body::Chronyd(c) => {
+                self.chronyd_line(e, c.locked, now, &mut fx);
+                return fx;
+            }
+            Body::Other { .. } => {
+                fx.result = LineResult::Ignored;
+                return fx;
+            }
+            _ => {}
+        }
+        let key = e.profile_key();
+        let Some(pi) = self.profile_index(key, &mut fx) else {
+            fx.result = LineResult::Rejected;
+            return fx;
+        };
+        match &e.body {
+            Body::PtpOffset(o) => self.ptp4l_offset(pi, o, now, &mut fx),
+            Body::PtpSummary(s) => self.ptp4l_summary(pi, s, &mut fx),
+            Body::PortState(p) => self.port_state(pi, p, now, &mut fx),
+            Body::ClockClass(c) => self.clock_class(pi, c.class, now, &mut fx),
+            Body::Phc2sysOffset(o) => self.phc2sys_offset(pi, o, now, &mut fx),
+            Body::Phc2sysSummary(s) => self.phc2sys_summary(s, &mut fx),
+            Body::HaProfile(h) => {
+                let labels = Labels {
+                    process: Some(self.l.phc2sys.clone()),
+                    profile: Some(Arc::from(h.profile)),
+                    ..Labels::default()
+                };
+                fx.set(
+                    Family::HaProfileStatus,
+                    labels,
+                    f64::from(u8::from(h.active)),
+                );
+            }
+            Body::Ts2phcOffset(o) => self.ts2phc_offset(pi, o, now, &mut fx),
+            Body::NmeaStatus(n) => {
+                let alias = self.alias(n.iface);
+                let labels = self.l.proc_iface(&self.l.ts2phc, alias);
+                fx.set(Family::NmeaStatus, labels, f64::from(u8::from(n.available)));
+            }
+            Body::Gnss(g) => self.gnss_line(pi, g, now, &mut fx),
+            Body::Dpll(d) => self.dpll_line(pi, d, &mut fx),
+            Body::GmStatus(g) => self.gm_status(pi, g, now, &mut fx),
+            Body::TbcStatus(t) => self.tbc_status(pi, t, now, &mut fx),
+            _ => {}
+        }
+        fx
+    }
+
+    /// Fires every deadline due at `now`.
+    pub fn on_tick(&mut self, now: Now) -> Effects {
+        let mut fx = Effects::new(Kind::Control);
+        let mut changed = false;
+        for pi in 0..self.profiles.len() {
+            let p = &mut self.profiles[pi];
+            let mut expired: Vec<MainClock> = Vec::new();
+            let process = if p.kind == ProfileType::Ts2phc {
+                self.l.ts2phc.clone()
+            } else {
+                self.l.ptp4l.clone()
+            };
+            for m in std::iter::once(&mut p.main).chain(p.ts2phc_mains.iter_mut()) {
+                if m.deadline.is_some_and(|d| d <= now.mono) {
+                    m.deadline = None;
+                    if m.state == Some(SyncState::Holdover) {
+                        m.state = Some(SyncState::Freerun);
+                        expired.push(m.clone());
+                    }
+                }
+            }
+            for m in expired {
+                self.publish_lock(&m, now, &mut fx);
+                if let Some(a) = &m.alias {
+                    let labels = self.l.proc_iface(&process, a.clone());
+                    fx.set(Family::ClockState, labels, 0.0);
+                }
+                changed = true;
+            }
+        }
+        if changed {
+            self.recompute(now, &mut fx);
+        }
+        fx
+    }
+
+    /// The earliest pending holdover deadline.
+    pub fn next_deadline(&self) -> Option<Duration> {
+        self.profiles
+            .iter()
+            .flat_map(|p| std::iter::once(&p.main).chain(p.ts2phc_mains.iter()))
+            .filter_map(|m| m.deadline)
+            .min()
+    }
+
+    /// Finds or creates the profile of a key, validating its configuration
+    /// (dispatch rule 2). `None` → the line is rejected.
+    fn profile_index(&mut self, key: ProfileKey<'_>, fx: &mut Effects) -> Option<usize> {
+        if let Some(i) = self.profiles.iter().position(|p| key.is(&p.key)) {
+            return Some(i);
+        }
+        let name = key.to_owned_string();
+        let Some(file) = self.cfg.files.get(&name).filter(|f| f.is_valid()).cloned() else {
+            fx.items.push(Effect::WantConfig(name));
+            return None;
+        };
+        let settings = self.cfg.profile(file.profile.as_deref()).cloned();
+        let ports = file
+            .ports
+            .iter()
+            .zip(1u32..)
+            .map(|(pc, number)| Port {
+                number,
+                iface: Arc::from(pc.iface.as_str()),
+                alias: self.alias(&pc.iface),
+                role: pc.initial_role,
+            })
+            .collect();
+        let ha = name.starts_with("phc2sys");
+        let tbc = settings.as_ref().is_some_and(|s| s.tbc);
+        self.profiles.push(Profile {
+            key: Arc::from(name.as_str()),
+            thresholds: settings.map(|s| s.thresholds).unwrap_or_default(),
+            kind: if tbc {
+                ProfileType::Tbc
+            } else {
+                ProfileType::OcBc
+            },
+            ha,
+            ports,
+            main: MainClock::default(),
+            ts2phc_mains: Vec::new(),
+            iface_clocks: Vec::new(),
+            ptp4l_internal: None,
+            class: 0,
+            candidate: None,
+            dpll_offsets: Vec::new(),
+        });
+        self.profiles.sort_by(|a, b| a.key.cmp(&b.key));
+        self.profiles.iter().position(|p| *p.key == *name)
+    }
+
+    /// The alias of an interface: the daemon's map, else the local rule.
+    fn alias(&mut self, iface: &str) -> Label {
+        if let Some(a) = self.aliases.get(iface) {
+            return a.clone();
+        }
+        let a: Label = match self.cfg.aliases.get(iface) {
+            Some(a) => Arc::from(a.as_str()),
+            None => Arc::from(alias(iface)),
+        };
+        self.aliases.insert(iface.to_string(), a.clone());
+        a
+    }
+
+    fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+}
+
+impl Effects {
+    pub(crate) fn set(&mut self, family: Family, labels: Labels, v: f64) {
+        self.items
+            .push(Effect::Metric(MetricOp::Set(Series { family, labels }, v)));
+    }
+    pub(crate) fn max(&mut self, family: Family, labels: Labels, v: f64) {
+        self.items
+            .push(Effect::Metric(MetricOp::Max(Series { family, labels }, v)));
+    }
+}
