@@ -8,3 +8,5 @@ pub mod clock;
 pub mod config;
 pub mod events;
 pub mod linuxptp;
+pub mod metrics;
+pub mod socket;
