@@ -1,0 +1,93 @@
+//! The binary's entry point: flags and environment → one of `run`,
+//! `validate`, `explain`; errors erased into exit codes here only.
+
+use std::ffi::OsString;
+use std::io::{BufRead, Write};
+use std::process::ExitCode;
+
+use crate::config::{Command, Settings};
+
+/// Runs the binary; returns its exit status.
+pub fn main(args: impl IntoIterator<Item = OsString>, env: &dyn Fn(&str) -> Option<String>) -> ExitCode {
+    let command = match Settings::from_args(args, env) {
+        Ok(c) => c,
+        Err(e) => {
+            if e.is_help() {
+                print!("{}", e.render());
+                return ExitCode::SUCCESS;
+            }
+            eprint!("{}", e.render());
+            return ExitCode::from(2);
+        }
+    };
+    match command {
+        Command::Run(settings) => {
+            init_logging(settings.log_level);
+            let rt = match tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("cloud-event-proxy: cannot start the runtime: {e}");
+                    return ExitCode::from(1);
+                }
+            };
+            match rt.block_on(crate::daemon::run(settings)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    tracing::error!(error = %e, "cloud-event-proxy failed");
+                    eprintln!("cloud-event-proxy: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        Command::Validate(settings) => match crate::config::validate(&settings) {
+            Ok(report) => {
+                println!("{report}");
+                ExitCode::SUCCESS
+            }
+            Err(errors) => {
+                for e in errors {
+                    eprintln!("{e}");
+                }
+                ExitCode::from(1)
+            }
+        },
+        Command::Explain(args) => explain(args),
+    }
+}
+
+fn explain(args: crate::config::ExplainArgs) -> ExitCode {
+    let input: Box<dyn BufRead> = match &args.input {
+        crate::config::ExplainInput::Stdin => Box::new(std::io::stdin().lock()),
+        crate::config::ExplainInput::File(p) => match std::fs::File::open(p) {
+            Ok(f) => Box::new(std::io::BufReader::new(f)),
+            Err(e) => {
+                eprintln!("cloud-event-proxy explain: {}: {e}", p.display());
+                return ExitCode::from(1);
+            }
+        },
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let result = crate::explain::run(input, &args, &mut out);
+    let _ = out.flush();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("cloud-event-proxy explain: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `LOG_LEVEL` logging to stderr.
+fn init_logging(level: tracing::Level) {
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}

@@ -1,0 +1,75 @@
+//! Delivery outcomes into metrics, and dead consumers handed to the hub.
+
+use std::sync::{Arc, OnceLock, Weak};
+
+use crate::delivery::{AttemptResult, DeliveryObserver, DropReason, FinalOutcome, ItemMeta, SubscriberKey, Url};
+use crate::hub::Hub;
+use crate::metrics::SharedMetrics;
+
+pub struct MetricsObserver {
+    metrics: SharedMetrics,
+    hub: Arc<OnceLock<Weak<Hub>>>,
+    node_prefix: String,
+}
+
+impl MetricsObserver {
+    pub fn new(metrics: SharedMetrics, hub: Arc<OnceLock<Weak<Hub>>>, node: &str) -> Self {
+        MetricsObserver {
+            metrics,
+            hub,
+            node_prefix: format!("/cluster/node/{node}"),
+        }
+    }
+}
+
+impl DeliveryObserver for MetricsObserver {
+    fn on_attempt(&self, result: AttemptResult) {
+        if let Ok(m) = self.metrics.lock() {
+            m.delivery_attempts.with_label_values(&[result.as_str()]).inc();
+        }
+    }
+
+    fn on_final(&self, _key: &SubscriberKey, outcome: FinalOutcome, meta: &ItemMeta) {
+        if let Ok(m) = self.metrics.lock() {
+            let address = format!("{}{}", self.node_prefix, meta.resource);
+            m.events_received
+                .with_label_values(&[&address, outcome.status_label()])
+                .inc();
+            if outcome == FinalOutcome::Delivered {
+                m.delivery_latency
+                    .with_label_values(&[meta.api, meta.resource])
+                    .observe(meta.latency.as_secs_f64());
+            }
+        }
+    }
+
+    fn on_dropped(&self, reason: DropReason, n: usize) {
+        if let Ok(m) = self.metrics.lock() {
+            m.events_dropped
+                .with_label_values(&[reason.as_str()])
+                .inc_by(n as u64);
+        }
+    }
+
+    fn on_depth(&self, key: &SubscriberKey, url: &Url, depth: usize) {
+        if let Ok(m) = self.metrics.lock() {
+            m.queue_depth
+                .with_label_values(&[key.as_str(), url.as_str()])
+                .set(depth as f64);
+        }
+    }
+
+    fn on_subscriber_dead(&self, key: &SubscriberKey) {
+        let Some(hub) = self.hub.get().and_then(Weak::upgrade) else {
+            return;
+        };
+        let key = key.clone();
+        tokio::spawn(async move { hub.remove_dead(&key).await });
+    }
+
+    fn on_subscriber_removed(&self, key: &SubscriberKey, url: &Url) {
+        if let Ok(m) = self.metrics.lock() {
+            let _ = m.queue_depth.remove_label_values(&[key.as_str(), url.as_str()]);
+        }
+    }
+}
