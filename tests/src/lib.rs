@@ -1,1 +1,262 @@
-//! Helpers shared by the black-box tests.
+//! Helpers shared by the black-box tests: start the real `cloud-event-proxy`
+//! binary with every path in a temporary directory and loopback ports, talk
+//! to its UNIX socket, and record what a real HTTP consumer receives.
+//!
+//! Every wait has a deadline; nothing sleeps and hopes.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use serde_json::Value;
+use tokio::io::AsyncWriteExt;
+use tokio::net::UnixStream;
+use tokio::process::{Child, Command};
+
+pub mod consumer;
+pub use consumer::{Consumer, Reply};
+
+/// The node name the tests use.
+pub const NODE: &str = "compute-1.example.com";
+
+/// Path of a binary of the workspace, built on demand.
+pub fn workspace_bin(name: &str, package: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap_or_default();
+    // target/<profile>/deps/<test>-hash → target/<profile>/<name>
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let bin = dir.join(name);
+    if !bin.exists() {
+        let status = std::process::Command::new(env!("CARGO"))
+            .args(["build", "-p", package, "--bin", name])
+            .status();
+        assert!(
+            matches!(status, Ok(s) if s.success()),
+            "building {name} failed"
+        );
+    }
+    bin
+}
+
+/// Path of `cloud-event-proxy`.
+pub fn proxy_bin() -> PathBuf {
+    workspace_bin("cloud-event-proxy", "ptp-event-proxy")
+}
+
+/// A free loopback port (bound then released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(0)
+}
+
+/// Polls `f` until it returns `Some` or the deadline passes.
+pub async fn wait_for<T, F, Fut>(what: &str, timeout: Duration, mut f: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = f().await {
+            return Ok(v);
+        }
+        if Instant::now() >= deadline {
+            bail!("timed out after {timeout:?} waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// The directories of one proxy instance.
+pub struct Dirs {
+    pub root: tempfile::TempDir,
+}
+
+impl Dirs {
+    pub fn new() -> Result<Dirs> {
+        let root = tempfile::tempdir()?;
+        for d in ["config", "profiles", "store", "run"] {
+            std::fs::create_dir_all(root.path().join(d))?;
+        }
+        Ok(Dirs { root })
+    }
+    pub fn config(&self) -> PathBuf {
+        self.root.path().join("config")
+    }
+    pub fn profiles(&self) -> PathBuf {
+        self.root.path().join("profiles")
+    }
+    pub fn store(&self) -> PathBuf {
+        self.root.path().join("store")
+    }
+    pub fn socket(&self) -> PathBuf {
+        self.root.path().join("run/events.sock")
+    }
+    /// Writes an OC profile: `ptp4l.0.config` with the given interfaces and a
+    /// threshold file with `holdover_s`.
+    pub fn write_oc(&self, ifaces: &[&str], holdover_s: u64) -> Result<()> {
+        let mut cfg = String::from("#profile: oc-profile\n[global]\nslaveOnly 1\n");
+        for i in ifaces {
+            cfg.push_str(&format!("[{i}]\nmasterOnly 0\n"));
+        }
+        std::fs::write(self.config().join("ptp4l.0.config"), cfg)?;
+        let profiles = format!(
+            "[{{\"name\":\"oc-profile\",\"ptpClockThreshold\":{{\"holdOverTimeout\":{holdover_s},\"maxOffsetThreshold\":100,\"minOffsetThreshold\":-100}}}}]"
+        );
+        std::fs::write(self.profiles().join(NODE), profiles)?;
+        Ok(())
+    }
+}
+
+/// A running proxy.
+pub struct Proxy {
+    pub child: Child,
+    pub api_port: u16,
+    pub metrics_port: u16,
+    pub socket: PathBuf,
+    pub stderr_log: PathBuf,
+}
+
+impl Proxy {
+    /// Starts the binary on `dirs` and waits until `/health` answers.
+    pub async fn start(dirs: &Dirs, extra: &[&str]) -> Result<Proxy> {
+        let api_port = free_port();
+        let metrics_port = free_port();
+        let stderr_log = dirs.root.path().join(format!("proxy-{api_port}.log"));
+        let log = std::fs::File::create(&stderr_log)?;
+        let daemon_port = free_port();
+        let mut cmd = Command::new(proxy_bin());
+        cmd.arg(format!("--api-port={api_port}"))
+            .arg(format!("--metrics-addr=127.0.0.1:{metrics_port}"))
+            .arg(format!("--store-path={}", dirs.store().display()))
+            .arg(format!("--socket={}", dirs.socket().display()))
+            .arg(format!("--ptp-config-dir={}", dirs.config().display()))
+            .arg(format!("--daemon-url=http://127.0.0.1:{daemon_port}"))
+            .arg("--transport-host=http://127.0.0.1:9043")
+            .args(extra)
+            .env_clear()
+            .env("NODE_NAME", NODE)
+            .env("PTP_PROFILE_PATH", dirs.profiles())
+            .env("LOG_LEVEL", "debug")
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(log))
+            .kill_on_drop(true);
+        let child = cmd.spawn().context("spawning cloud-event-proxy")?;
+        let mut p = Proxy {
+            child,
+            api_port,
+            metrics_port,
+            socket: dirs.socket(),
+            stderr_log,
+        };
+        let url = p.url("/health");
+        let client = reqwest::Client::new();
+        let ready = wait_for("proxy health", Duration::from_secs(15), || {
+            let client = client.clone();
+            let url = url.clone();
+            async move {
+                match client.get(&url).send().await {
+                    Ok(r) if r.status().is_success() => Some(()),
+                    _ => None,
+                }
+            }
+        })
+        .await;
+        if let Err(e) = ready {
+            let _ = p.child.start_kill();
+            bail!("{e}; proxy log:\n{}", p.log());
+        }
+        Ok(p)
+    }
+
+    /// `http://127.0.0.1:<api>/api/ocloudNotifications/v2<path>`.
+    pub fn url(&self, path: &str) -> String {
+        format!(
+            "http://127.0.0.1:{}/api/ocloudNotifications/v2{path}",
+            self.api_port
+        )
+    }
+
+    /// Full resource address of a suffix.
+    pub fn address(suffix: &str) -> String {
+        format!("/cluster/node/{NODE}{suffix}")
+    }
+
+    /// The proxy's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.stderr_log).unwrap_or_default()
+    }
+
+    /// Subscribes `endpoint` to `suffix`; returns the response status and body.
+    pub async fn subscribe(&self, suffix: &str, endpoint: &str) -> Result<(u16, Value)> {
+        let body = serde_json::json!({"ResourceAddress": Self::address(suffix), "EndpointUri": endpoint});
+        let r = reqwest::Client::new()
+            .post(self.url("/subscriptions"))
+            .json(&body)
+            .send()
+            .await?;
+        let status = r.status().as_u16();
+        let v = r.json::<Value>().await.unwrap_or(Value::Null);
+        Ok((status, v))
+    }
+
+    /// Opens a connection to the event socket.
+    pub async fn connect(&self) -> Result<UnixStream> {
+        let socket = self.socket.clone();
+        wait_for("socket", Duration::from_secs(5), || {
+            let socket = socket.clone();
+            async move { UnixStream::connect(&socket).await.ok() }
+        })
+        .await
+    }
+
+    /// Sends lines on a new connection and keeps it open (returned).
+    pub async fn send(&self, lines: &[&str]) -> Result<UnixStream> {
+        let mut s = self.connect().await?;
+        write_lines(&mut s, lines).await?;
+        Ok(s)
+    }
+
+    /// Scrapes `/metrics`.
+    pub async fn scrape(&self) -> Result<String> {
+        Ok(reqwest::get(format!("http://127.0.0.1:{}/metrics", self.metrics_port))
+            .await?
+            .text()
+            .await?)
+    }
+
+    /// SIGTERM and wait (with a deadline) for the exit status.
+    pub async fn stop(mut self) -> Result<std::process::ExitStatus> {
+        if let Some(pid) = self.child.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status();
+        }
+        let status = tokio::time::timeout(Duration::from_secs(10), self.child.wait())
+            .await
+            .context("proxy did not exit within 10 s of SIGTERM")??;
+        Ok(status)
+    }
+}
+
+/// Writes lines, each terminated by `\n`.
+pub async fn write_lines(s: &mut UnixStream, lines: &[&str]) -> Result<()> {
+    let mut buf = String::new();
+    for l in lines {
+        buf.push_str(l);
+        buf.push('\n');
+    }
+    s.write_all(buf.as_bytes()).await?;
+    s.flush().await?;
+    Ok(())
+}
+
+/// Shared list of received JSON bodies.
+pub type Received = Arc<Mutex<Vec<(Instant, Value)>>>;

@@ -58,6 +58,15 @@ async fn bind_tcp(what: &'static str, addr: &str) -> Result<TcpListener, DaemonE
 
 /// Runs the v2 producer until SIGTERM/SIGINT.
 pub async fn run(settings: Settings) -> Result<(), DaemonError> {
+    run_until(settings, wait_for_signal()).await
+}
+
+/// Runs the v2 producer until `shutdown` resolves (the simulator's demo runs
+/// the proxy in-process this way).
+pub async fn run_until(
+    settings: Settings,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), DaemonError> {
     if settings.role != crate::config::ProxyRole::V2Producer {
         return Err(DaemonError::Unsupported(settings.role.describe()));
     }
@@ -149,7 +158,7 @@ pub async fn run(settings: Settings) -> Result<(), DaemonError> {
         stopped(stop_rx.clone()),
     ));
     tracing::info!(node = %node, api_port = port, metrics = %settings.metrics_addr, "cloud-event-proxy ready");
-    wait_for_signal().await;
+    shutdown.await;
     tracing::info!("shutting down");
     if let Some(h) = accept_handle {
         h.abort();
