@@ -86,9 +86,25 @@ impl Resource {
             .map(|(r, _)| r)
     }
 
+    /// The resource of a CloudEvent `type` (v1 and v2 use the same types).
+    pub fn from_event_type(event_type: &str) -> Option<Resource> {
+        Resource::V2
+            .into_iter()
+            .find(|r| r.event_type() == event_type)
+    }
+
     /// The full v2 address on a node.
     pub fn address(self, node: &str) -> String {
         format!("/cluster/node/{node}{}", self.suffix())
+    }
+
+    /// The full v1 address on a node (`…/ptp-clock-class-change` for the
+    /// clock class). Resources without a v1 suffix fall back to the v2 one.
+    pub fn v1_address(self, node: &str) -> String {
+        format!(
+            "/cluster/node/{node}{}",
+            self.v1_suffix().unwrap_or(self.suffix())
+        )
     }
 }
 
@@ -111,6 +127,30 @@ mod tests {
         assert_eq!(
             Resource::from_v1_address("/cluster/node/n/sync/ptp-status/ptp-clock-class-change"),
             Some(Resource::ClockClass)
+        );
+    }
+
+    #[test]
+    fn event_types_are_unique() {
+        for r in Resource::V2 {
+            assert_eq!(Resource::from_event_type(r.event_type()), Some(r));
+        }
+        assert_eq!(Resource::from_event_type("event.sync.nope"), None);
+    }
+
+    #[test]
+    fn v1_addresses() {
+        assert_eq!(
+            Resource::ClockClass.v1_address("n"),
+            "/cluster/node/n/sync/ptp-status/ptp-clock-class-change"
+        );
+        assert_eq!(
+            Resource::LockState.v1_address("n"),
+            Resource::LockState.address("n")
+        );
+        assert_eq!(
+            Resource::SyncState.v1_address("n"),
+            "/cluster/node/n/sync/sync-status/sync-state"
         );
     }
 }
