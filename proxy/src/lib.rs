@@ -7,3 +7,4 @@
 pub mod config;
 pub mod events;
 pub mod linuxptp;
+pub mod store;
