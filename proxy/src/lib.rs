@@ -5,5 +5,6 @@
 //! (`events`) → delivery, metrics and the REST API.
 
 pub mod config;
+pub mod delivery;
 pub mod events;
 pub mod linuxptp;
