@@ -7,7 +7,6 @@
 // Pure.
 pub mod clock;
 pub mod config;
-pub mod delivery;
 pub mod events;
 pub mod linuxptp;
 

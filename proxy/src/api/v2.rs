@@ -170,7 +170,7 @@ fn current_state(hub: &Hub, address: &str, path: &str) -> Response<Body> {
     let status = |ok: bool| {
         if let Ok(m) = hub.metrics().lock() {
             m.status_check_received
-                .with_label_values(&[&address, if ok { "success" } else { "failed" }])
+                .with_label_values(&[address.as_str(), if ok { "success" } else { "failed" }])
                 .inc();
         }
     };

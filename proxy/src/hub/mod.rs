@@ -187,6 +187,7 @@ impl Hub {
         match tokio::task::spawn_blocking(move || store.save(&data)).await {
             Ok(r) => r,
             Err(e) => Err(crate::store::StoreError::Io {
+                op: "write",
                 path: self.store.path().to_path_buf(),
                 source: std::io::Error::other(e.to_string()),
             }),
@@ -274,8 +275,9 @@ impl Hub {
     /// §7.3): persisted first, then its queue is discarded.
     pub async fn remove_dead(&self, key: &SubscriberKey) {
         let _w = self.writer.lock().await;
-        let (data, endpoint) = {
-            let mut st = lock(&self.state);
+        // Persist the removal first, then apply it.
+        let (data, ids, endpoint) = {
+            let st = lock(&self.state);
             let endpoint = st.subs.iter().find(|s| &s.key == key).map(|s| s.endpoint.clone());
             let ids: Vec<String> = st
                 .subs
@@ -283,12 +285,17 @@ impl Hub {
                 .filter(|s| &s.key == key)
                 .map(|s| s.id.clone())
                 .collect();
-            st.subs.retain(|s| &s.key != key);
-            st.data.subscriptions.retain(|s| !ids.contains(&s.id));
-            (st.data.clone(), endpoint)
+            let mut data = st.data.clone();
+            data.subscriptions.retain(|s| !ids.contains(&s.id));
+            (data, ids, endpoint)
         };
         if let Err(e) = self.save(data).await {
             tracing::error!(error = %e, "store write after removing a dead consumer failed");
+        }
+        {
+            let mut st = lock(&self.state);
+            st.subs.retain(|s| &s.key != key);
+            st.data.subscriptions.retain(|s| !ids.contains(&s.id));
         }
         self.delivery.remove_subscriber(key);
         if let Ok(m) = self.metrics.lock() {
