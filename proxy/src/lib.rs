@@ -7,4 +7,5 @@
 pub mod clock;
 pub mod config;
 pub mod events;
+pub mod explain;
 pub mod linuxptp;
