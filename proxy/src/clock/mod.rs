@@ -195,8 +195,19 @@ impl Engine {
                 self.chronyd_line(e, c.locked, now, &mut fx);
                 return fx;
             }
-            Body::Other { .. } => {
+            // synce4l and chronyd lines skip validation (§5.1).
+            Body::Other { .. } if matches!(e.source, "synce4l" | "chronyd") => {
                 fx.result = LineResult::Ignored;
+                return fx;
+            }
+            Body::Other { .. } => {
+                // Dispatch rule 2 comes before the "otherwise ignored" rules:
+                // a line of an unknown configuration is rejected.
+                fx.result = if self.profile_index(e.profile_key(), &mut fx).is_some() {
+                    LineResult::Ignored
+                } else {
+                    LineResult::Rejected
+                };
                 return fx;
             }
             _ => {}
