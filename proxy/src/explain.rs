@@ -112,7 +112,9 @@ fn read_lines(mut input: impl BufRead) -> Result<Vec<InLine>, ExplainError> {
     let mut buf = Vec::new();
     loop {
         buf.clear();
-        let n = input.read_until(b'\n', &mut buf).map_err(ExplainError::Read)?;
+        let n = input
+            .read_until(b'\n', &mut buf)
+            .map_err(ExplainError::Read)?;
         if n == 0 {
             break;
         }
@@ -160,7 +162,10 @@ fn line_iface<'a>(e: &Entry<'a>) -> Option<&'a str> {
 }
 
 /// Synthesises a configuration file per profile key seen in `lines`.
-pub fn auto_config<'a>(lines: impl IntoIterator<Item = &'a str>, profile: &str) -> Vec<Ptp4lConfig> {
+pub fn auto_config<'a>(
+    lines: impl IntoIterator<Item = &'a str>,
+    profile: &str,
+) -> Vec<Ptp4lConfig> {
     let mut seen: BTreeMap<String, Seen> = BTreeMap::new();
     for text in lines {
         let Ok(LogLine::Entry(e)) = parse(text) else {
@@ -188,7 +193,12 @@ pub fn auto_config<'a>(lines: impl IntoIterator<Item = &'a str>, profile: &str) 
             let mut ifaces: Vec<String> = Vec::new();
             let max = s.ports.keys().next_back().copied().unwrap_or(0);
             for n in 1..=max {
-                ifaces.push(s.ports.get(&n).cloned().unwrap_or_else(|| format!("port{n}")));
+                ifaces.push(
+                    s.ports
+                        .get(&n)
+                        .cloned()
+                        .unwrap_or_else(|| format!("port{n}")),
+                );
             }
             for o in s.others {
                 if !ifaces.contains(&o) {
@@ -282,7 +292,11 @@ impl<W: Write> Out<'_, W> {
         let addr = d
             .values
             .first()
-            .map(|v| v.address.strip_prefix(&self.node_prefix).unwrap_or(&v.address))
+            .map(|v| {
+                v.address
+                    .strip_prefix(&self.node_prefix)
+                    .unwrap_or(&v.address)
+            })
             .unwrap_or_default();
         let addr = addr.strip_suffix("/Ql").unwrap_or(addr);
         let what = match d.resource {
@@ -350,32 +364,51 @@ impl<W: Write> Out<'_, W> {
             Body::Phc2sysOffset(o) if o.servo.is_locked() => {
                 format!("phc2sys offset {} {}", o.offset, range(o.offset))
             }
-            Body::Phc2sysOffset(o) => format!("phc2sys servo {} (offset {})", o.servo.token(), o.offset),
+            Body::Phc2sysOffset(o) => {
+                format!("phc2sys servo {} (offset {})", o.servo.token(), o.offset)
+            }
             Body::Ts2phcOffset(o) if o.holdover => format!("ts2phc {} asserts holdover", o.iface),
             Body::Ts2phcOffset(o) if o.servo.is_locked() => {
                 format!("ts2phc {} offset {} {}", o.iface, o.offset, range(o.offset))
             }
             Body::Ts2phcOffset(o) => format!("ts2phc {} servo {}", o.iface, o.servo.token()),
-            Body::Gnss(g) => format!("gnss {} gpsFix {} {}", g.iface, g.fix, g.state.state().as_str()),
+            Body::Gnss(g) => format!(
+                "gnss {} gpsFix {} {}",
+                g.iface,
+                g.fix,
+                g.state.state().as_str()
+            ),
             Body::GmStatus(g) => format!("T-GM status {}", g.state.state().as_str()),
             Body::TbcStatus(t) => format!("T-BC status {}", t.state.state().as_str()),
             Body::Synce(s) => format!("synce4l {} {}", s.device, s.iface),
             Body::Chronyd(c) => format!(
                 "chronyd {}",
-                if c.locked { "selected a source" } else { "has no selectable sources" }
+                if c.locked {
+                    "selected a source"
+                } else {
+                    "has no selectable sources"
+                }
             ),
             other => format!("{:?} line", other.kind()),
         }
     }
 
-    fn effects(&mut self, t: f64, fx: &Effects, own: &str, summary: &mut ExplainSummary) -> Result<(), ExplainError> {
+    fn effects(
+        &mut self,
+        t: f64,
+        fx: &Effects,
+        own: &str,
+        summary: &mut ExplainSummary,
+    ) -> Result<(), ExplainError> {
         for item in &fx.items {
             let Effect::Publish(d, _) = item else {
                 continue;
             };
             summary.events += 1;
             let why = match d.resource {
-                Resource::SyncState => "node sync-state = worst of main clocks and OS clock".to_string(),
+                Resource::SyncState => {
+                    "node sync-state = worst of main clocks and OS clock".to_string()
+                }
                 Resource::OsClockSyncState
                     if !matches!(
                         fx.kind,
@@ -407,11 +440,13 @@ pub fn explain(
         [only] => only.name.clone(),
         _ => AUTO_PROFILE.to_string(),
     };
-    let mut files: BTreeMap<String, Ptp4lConfig> =
-        auto_config(lines.iter().filter_map(|l| l.text.as_deref().ok()), &profile)
-            .into_iter()
-            .map(|f| (f.name.clone(), f))
-            .collect();
+    let mut files: BTreeMap<String, Ptp4lConfig> = auto_config(
+        lines.iter().filter_map(|l| l.text.as_deref().ok()),
+        &profile,
+    )
+    .into_iter()
+    .map(|f| (f.name.clone(), f))
+    .collect();
     for f in &opts.ptp4l_configs {
         files.insert(f.name.clone(), f.clone());
     }

@@ -34,7 +34,12 @@ fn compact(out: &str) -> Vec<String> {
                 .iter()
                 .map(|x| x["value"].as_str().expect("string value").to_string())
                 .collect();
-            format!("{} {} {}", v["time"], v["source"].as_str().unwrap_or(""), vals.join(" "))
+            format!(
+                "{} {} {}",
+                v["time"],
+                v["source"].as_str().unwrap_or(""),
+                vals.join(" ")
+            )
         })
         .collect()
 }
@@ -84,8 +89,14 @@ fn startup_lock_events_match_spec() {
 fn deadline_fires_between_lines_at_its_instant() {
     let (out, summary) = run(&fixture("03-gm-loss-freerun"), &jsonl());
     let c = compact(&out);
-    assert!(c.contains(&"6.494 /sync/ptp-status/lock-state FREERUN 0".to_string()), "{c:#?}");
-    assert!(c.contains(&"6.494 /sync/sync-status/os-clock-sync-state FREERUN 3".to_string()), "{c:#?}");
+    assert!(
+        c.contains(&"6.494 /sync/ptp-status/lock-state FREERUN 0".to_string()),
+        "{c:#?}"
+    );
+    assert!(
+        c.contains(&"6.494 /sync/sync-status/os-clock-sync-state FREERUN 3".to_string()),
+        "{c:#?}"
+    );
     assert_eq!(summary.pending_deadline, None);
 }
 
@@ -142,10 +153,16 @@ fn jsonl_shape() {
 
 #[test]
 fn table_output_explains() {
-    let (table, summary) = run(&fixture("02-gm-loss-holdover-recover"), &ExplainOptions::default());
+    let (table, summary) = run(
+        &fixture("02-gm-loss-holdover-recover"),
+        &ExplainOptions::default(),
+    );
     assert!(table.contains("lock-state ens4fx/master"), "{table}");
     assert!(table.contains("HOLDOVER (offset 0)"), "{table}");
-    assert!(table.contains("← port 1 (ens4f1) SLAVE to MASTER"), "{table}");
+    assert!(
+        table.contains("← port 1 (ens4f1) SLAVE to MASTER"),
+        "{table}"
+    );
     assert!(table.contains("← ptp4l offset -37 in range"), "{table}");
     assert_eq!(summary.events, 9);
     insta::assert_snapshot!("02-gm-loss-holdover-recover.table", table);
@@ -177,7 +194,10 @@ fn thresholds_and_configs_refine() {
         ..jsonl()
     };
     let (out, _) = run(log, &opts);
-    assert_eq!(compact(&out)[0], "0 /sync/ptp-status/lock-state FREERUN 60");
+    assert_eq!(
+        compact(&out)[0],
+        "0.0 /sync/ptp-status/lock-state FREERUN 60"
+    );
     assert!(out.contains("/ens5fx/master"), "{out}");
 }
 

@@ -123,7 +123,10 @@ impl H {
     }
     /// One OC file `ptp4l.0.config` with port `ens2f0`.
     pub fn oc() -> H {
-        H::new(node(vec![file("ptp4l.0.config", "oc", &["ens2f0"])], vec![]))
+        H::new(node(
+            vec![file("ptp4l.0.config", "oc", &["ens2f0"])],
+            vec![],
+        ))
     }
     pub fn fx(&mut self, t: f64, line: &str) -> Effects {
         let parsed = parse(line).unwrap_or_else(|e| panic!("{line}: {e:?}"));
@@ -192,7 +195,9 @@ pub(super) fn k1_nodelay(cfg: &str, offset: i64, servo: &str) -> String {
     format!("ptp4l[100.000]: [{cfg}] master offset {offset} {servo} freq -1")
 }
 pub(super) fn k6(cfg: &str, offset: i64, servo: &str) -> String {
-    format!("phc2sys[100.000]: [{cfg}] CLOCK_REALTIME phc offset {offset} {servo} freq +1 delay 547")
+    format!(
+        "phc2sys[100.000]: [{cfg}] CLOCK_REALTIME phc offset {offset} {servo} freq +1 delay 547"
+    )
 }
 pub(super) fn k3(cfg: &str, port: u32, iface: &str, body: &str) -> String {
     format!("ptp4l[100.000]: [{cfg}] port {port} ({iface}): {body}")

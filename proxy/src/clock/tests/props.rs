@@ -75,13 +75,21 @@ impl Checker {
             let key = (d.resource, d.values[0].address.clone());
             let value = d.values[0].value.clone();
             let prev = self.last.insert(key.clone(), value.clone());
-            assert_ne!(prev.as_deref(), Some(value.as_str()), "repeated {key:?} = {value} at {t_ms} ({line})");
+            assert_ne!(
+                prev.as_deref(),
+                Some(value.as_str()),
+                "repeated {key:?} = {value} at {t_ms} ({line})"
+            );
             if d.resource == Resource::LockState {
                 let alias = show(d).split(' ').nth(1).unwrap_or_default().to_string();
                 if from_tick {
                     assert_eq!(value, "FREERUN");
                     let since = self.hold_since.get(&alias).copied();
-                    assert_eq!(since.map(|s| s + timeout_of(&alias)), Some(t_ms), "{alias} expiry time");
+                    assert_eq!(
+                        since.map(|s| s + timeout_of(&alias)),
+                        Some(t_ms),
+                        "{alias} expiry time"
+                    );
                 }
                 if value == "HOLDOVER" {
                     self.hold_since.insert(alias, t_ms);
@@ -97,7 +105,11 @@ impl Checker {
     /// A ts2phc `holdover` line while HOLDOVER refreshes the deadline.
     fn refresh(&mut self, t_ms: u64, line: &str) {
         if line.starts_with("ts2phc") && line.ends_with("holdover") {
-            let iface = if line.contains("ens7f0") { "ens7fx" } else { "ens8fx" };
+            let iface = if line.contains("ens7f0") {
+                "ens7fx"
+            } else {
+                "ens8fx"
+            };
             if let Some(s) = self.hold_since.get_mut(iface) {
                 *s = t_ms;
             }
@@ -108,7 +120,10 @@ impl Checker {
     /// worst of its inputs; published values match the current state.
     fn state(&self, e: &Engine, t_ms: u64) {
         for (alias, since) in &self.hold_since {
-            assert!(since + timeout_of(alias) > t_ms, "{alias} still HOLDOVER at {t_ms}");
+            assert!(
+                since + timeout_of(alias) > t_ms,
+                "{alias} still HOLDOVER at {t_ms}"
+            );
         }
         let s = e.snapshot();
         let states = |r: Resource| -> Vec<(String, String)> {
@@ -128,7 +143,10 @@ impl Checker {
             .into_iter()
             .chain(states(Resource::OsClockSyncState))
             .collect();
-        let worst = inputs.iter().map(|(_, v)| v.clone()).max_by_key(|v| rank(v));
+        let worst = inputs
+            .iter()
+            .map(|(_, v)| v.clone())
+            .max_by_key(|v| rank(v));
         let sync = states(Resource::SyncState).first().map(|(_, v)| v.clone());
         assert_eq!(sync, worst, "sync-state at {t_ms}");
         // No silent transitions: every current value was published.
@@ -140,7 +158,11 @@ impl Checker {
             } else {
                 Resource::SyncState
             };
-            assert_eq!(self.last.get(&(r, addr.clone())), Some(v), "silent {addr} at {t_ms}");
+            assert_eq!(
+                self.last.get(&(r, addr.clone())),
+                Some(v),
+                "silent {addr} at {t_ms}"
+            );
         }
     }
 }
