@@ -8,6 +8,7 @@
 pub mod clock;
 pub mod config;
 pub mod events;
+pub mod explain;
 pub mod linuxptp;
 
 // IO.

@@ -33,7 +33,7 @@ impl Engine {
         };
         let labels = self
             .l
-            .from_proc_iface(&from, &self.l.phc2sys, self.l.clock_realtime.clone());
+            .src_proc_iface(&from, &self.l.phc2sys, self.l.clock_realtime.clone());
         fx.set(Family::OffsetNs, labels.clone(), o.offset as f64);
         fx.max(
             Family::MaxOffsetNs,
@@ -65,7 +65,7 @@ impl Engine {
     pub(super) fn phc2sys_summary(&mut self, s: &Summary, fx: &mut Effects) {
         let labels =
             self.l
-                .from_proc_iface(&self.l.phc, &self.l.phc2sys, self.l.clock_realtime.clone());
+                .src_proc_iface(&self.l.phc, &self.l.phc2sys, self.l.clock_realtime.clone());
         fx.set(Family::OffsetNs, labels.clone(), s.rms as f64);
         fx.set(Family::MaxOffsetNs, labels.clone(), s.max as f64);
         fx.set(Family::FrequencyAdjustmentNs, labels.clone(), s.freq);

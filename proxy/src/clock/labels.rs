@@ -58,7 +58,7 @@ impl LabelCache {
         }
     }
     /// `{from, process, iface}`.
-    pub fn from_proc_iface(&self, from: &Label, process: &Label, iface: Label) -> Labels {
+    pub fn src_proc_iface(&self, from: &Label, process: &Label, iface: Label) -> Labels {
         Labels {
             from: Some(from.clone()),
             process: Some(process.clone()),

@@ -78,8 +78,10 @@ impl Engine {
     /// A new engine for `node`. `last_sync_state` is the persisted node
     /// sync-state, treated as already published.
     pub fn new(node: &str, last_sync_state: Option<SyncState>) -> Engine {
-        let mut published = Published::default();
-        published.sync = last_sync_state;
+        let published = Published {
+            sync: last_sync_state,
+            ..Published::default()
+        };
         Engine {
             node: Arc::from(node),
             cfg: NodeConfig::default(),
@@ -182,6 +184,13 @@ impl Engine {
 
     fn on_entry(&mut self, e: &Entry<'_>, now: Now) -> Effects {
         let mut fx = Effects::new(e.body.kind());
+        if matches!(
+            e.body,
+            Body::PtpOffset(_) | Body::Phc2sysOffset(_) | Body::Ts2phcOffset(_)
+        ) {
+            // Offset lines produce 5-6 metric updates: one allocation.
+            fx.items.reserve_exact(8);
+        }
         match &e.body {
             Body::ProcessStatus(s) => {
                 self.process_status(e, s.running, now, &mut fx);
@@ -195,8 +204,19 @@ impl Engine {
                 self.chronyd_line(e, c.locked, now, &mut fx);
                 return fx;
             }
-            Body::Other { .. } => {
+            // synce4l and chronyd lines skip validation (§5.1).
+            Body::Other { .. } if matches!(e.source, "synce4l" | "chronyd") => {
                 fx.result = LineResult::Ignored;
+                return fx;
+            }
+            Body::Other { .. } => {
+                // Dispatch rule 2 comes before the "otherwise ignored" rules:
+                // a line of an unknown configuration is rejected.
+                fx.result = if self.profile_index(e.profile_key(), &mut fx).is_some() {
+                    LineResult::Ignored
+                } else {
+                    LineResult::Rejected
+                };
                 return fx;
             }
             _ => {}

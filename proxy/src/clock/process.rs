@@ -99,7 +99,7 @@ impl Engine {
                         self.l.proc_iface(&ts2phc, alias.clone()),
                         0.0,
                     );
-                    let labels = self.l.from_proc_iface(&self.l.master, &ts2phc, alias);
+                    let labels = self.l.src_proc_iface(&self.l.master, &ts2phc, alias);
                     fx.set(Family::OffsetNs, labels, DEAD_OFFSET as f64);
                 }
                 for m in mains {

@@ -62,7 +62,7 @@ impl Engine {
         delay: Option<i64>,
         fx: &mut Effects,
     ) {
-        let labels = self.l.from_proc_iface(&self.l.master, process, alias);
+        let labels = self.l.src_proc_iface(&self.l.master, process, alias);
         fx.set(Family::OffsetNs, labels.clone(), offset as f64);
         fx.max(
             Family::MaxOffsetNs,
@@ -123,7 +123,7 @@ impl Engine {
             fx.result = LineResult::Ignored;
             return;
         };
-        let labels = self.l.from_proc_iface(&self.l.master, &self.l.ptp4l, alias);
+        let labels = self.l.src_proc_iface(&self.l.master, &self.l.ptp4l, alias);
         fx.set(Family::OffsetNs, labels.clone(), s.rms as f64);
         fx.set(Family::MaxOffsetNs, labels.clone(), s.max as f64);
         fx.set(Family::FrequencyAdjustmentNs, labels.clone(), s.freq);

@@ -44,7 +44,7 @@ impl Engine {
         let gnss = self.l.gnss.clone();
         fx.set(
             Family::OffsetNs,
-            self.l.from_proc_iface(&gnss, &gnss, alias.clone()),
+            self.l.src_proc_iface(&gnss, &gnss, alias.clone()),
             g.offset as f64,
         );
         fx.set(
@@ -54,7 +54,7 @@ impl Engine {
         );
         fx.set(
             Family::GnssStatus,
-            self.l.from_proc_iface(&gnss, &gnss, alias.clone()),
+            self.l.src_proc_iface(&gnss, &gnss, alias.clone()),
             g.fix as f64,
         );
         let key = self.profiles[pi].key.clone();
@@ -103,7 +103,7 @@ impl Engine {
             self.l.proc_iface(&dpll, alias.clone()),
             d.state.state().metric_code(),
         );
-        let labels = self.l.from_proc_iface(&dpll, &dpll, alias);
+        let labels = self.l.src_proc_iface(&dpll, &dpll, alias);
         for (family, v) in [
             (Family::OffsetNs, d.offset),
             (Family::FrequencyStatus, d.frequency_status),
@@ -179,7 +179,7 @@ impl Engine {
     ) {
         fx.set(
             Family::OffsetNs,
-            self.l.from_proc_iface(&process, &process, alias.clone()),
+            self.l.src_proc_iface(&process, &process, alias.clone()),
             offset as f64,
         );
         fx.set(

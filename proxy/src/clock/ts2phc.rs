@@ -20,7 +20,7 @@ impl Engine {
         let ts2phc = self.l.ts2phc.clone();
         let labels = self
             .l
-            .from_proc_iface(&self.l.master, &ts2phc, alias.clone());
+            .src_proc_iface(&self.l.master, &ts2phc, alias.clone());
         fx.set(Family::OffsetNs, labels.clone(), o.offset as f64);
         fx.max(
             Family::MaxOffsetNs,
