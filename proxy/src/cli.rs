@@ -8,7 +8,10 @@ use std::process::ExitCode;
 use crate::config::{Command, Settings};
 
 /// Runs the binary; returns its exit status.
-pub fn main(args: impl IntoIterator<Item = OsString>, env: &dyn Fn(&str) -> Option<String>) -> ExitCode {
+pub fn main(
+    args: impl IntoIterator<Item = OsString>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> ExitCode {
     let command = match Settings::from_args(args, env) {
         Ok(c) => c,
         Err(e) => {
@@ -60,26 +63,54 @@ pub fn main(args: impl IntoIterator<Item = OsString>, env: &dyn Fn(&str) -> Opti
 }
 
 fn explain(args: crate::config::ExplainArgs) -> ExitCode {
+    let fail = |msg: String| {
+        eprintln!("cloud-event-proxy explain: {msg}");
+        ExitCode::from(1)
+    };
+    let mut opts = crate::explain::ExplainOptions {
+        format: args.format,
+        node: Some(args.node.clone()),
+        ..Default::default()
+    };
+    for path in &args.ptp4l_configs {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => return fail(format!("{}: {e}", path.display())),
+        };
+        match crate::config::parse_ptp4l_config(&path.display().to_string(), &text) {
+            Ok(c) => opts.ptp4l_configs.push(c),
+            Err(e) => return fail(e.to_string()),
+        }
+    }
+    if let Some(path) = &args.thresholds {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => return fail(format!("{}: {e}", path.display())),
+        };
+        match crate::config::parse_profiles(&path.display().to_string(), &text) {
+            Ok((profiles, warnings)) => {
+                for w in warnings {
+                    eprintln!("cloud-event-proxy explain: warning: {w}");
+                }
+                opts.profiles = profiles;
+            }
+            Err(e) => return fail(e.to_string()),
+        }
+    }
     let input: Box<dyn BufRead> = match &args.input {
         crate::config::ExplainInput::Stdin => Box::new(std::io::stdin().lock()),
         crate::config::ExplainInput::File(p) => match std::fs::File::open(p) {
             Ok(f) => Box::new(std::io::BufReader::new(f)),
-            Err(e) => {
-                eprintln!("cloud-event-proxy explain: {}: {e}", p.display());
-                return ExitCode::from(1);
-            }
+            Err(e) => return fail(format!("{}: {e}", p.display())),
         },
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let result = crate::explain::run(input, &args, &mut out);
+    let result = crate::explain::explain(input, &opts, &mut out);
     let _ = out.flush();
     match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("cloud-event-proxy explain: {e}");
-            ExitCode::from(1)
-        }
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => fail(e.to_string()),
     }
 }
 

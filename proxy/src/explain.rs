@@ -38,15 +38,7 @@ use crate::config::{NodeConfig, PortConfig, ProfileSettings, Ptp4lConfig, Thresh
 use crate::events::{EventData, Resource};
 use crate::linuxptp::{parse, Body, Entry, LogLine};
 
-/// Output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ExplainFormat {
-    /// A readable table: time, what changed, why.
-    #[default]
-    Table,
-    /// One JSON object per emitted event, nothing else.
-    Jsonl,
-}
+pub use crate::config::ExplainFormat;
 
 /// Options, with configuration pieces already loaded by the CLI.
 #[derive(Debug, Clone, Default)]

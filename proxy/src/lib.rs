@@ -16,7 +16,6 @@ pub mod api;
 pub mod cli;
 pub mod daemon;
 pub mod delivery;
-pub mod explain;
 pub mod hub;
 pub mod metrics;
 pub mod socket;

@@ -100,7 +100,11 @@ impl Consumer {
 
     /// Everything received so far, with arrival instants.
     pub fn received_at(&self) -> Vec<(Instant, Value)> {
-        self.state.received.lock().map(|r| r.clone()).unwrap_or_default()
+        self.state
+            .received
+            .lock()
+            .map(|r| r.clone())
+            .unwrap_or_default()
     }
 
     /// Waits until at least `n` events arrived.
@@ -116,6 +120,9 @@ impl Consumer {
 /// `(source, first value)` of an event, for compact assertions.
 pub fn summary(v: &Value) -> (String, String) {
     let source = v["source"].as_str().unwrap_or("").to_string();
-    let value = v["data"]["values"][0]["value"].as_str().unwrap_or("").to_string();
+    let value = v["data"]["values"][0]["value"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
     (source, value)
 }

@@ -196,7 +196,8 @@ impl Proxy {
 
     /// Subscribes `endpoint` to `suffix`; returns the response status and body.
     pub async fn subscribe(&self, suffix: &str, endpoint: &str) -> Result<(u16, Value)> {
-        let body = serde_json::json!({"ResourceAddress": Self::address(suffix), "EndpointUri": endpoint});
+        let body =
+            serde_json::json!({"ResourceAddress": Self::address(suffix), "EndpointUri": endpoint});
         let r = reqwest::Client::new()
             .post(self.url("/subscriptions"))
             .json(&body)
@@ -226,10 +227,12 @@ impl Proxy {
 
     /// Scrapes `/metrics`.
     pub async fn scrape(&self) -> Result<String> {
-        Ok(reqwest::get(format!("http://127.0.0.1:{}/metrics", self.metrics_port))
-            .await?
-            .text()
-            .await?)
+        Ok(
+            reqwest::get(format!("http://127.0.0.1:{}/metrics", self.metrics_port))
+                .await?
+                .text()
+                .await?,
+        )
     }
 
     /// SIGTERM and wait (with a deadline) for the exit status.

@@ -38,9 +38,16 @@ async fn error_rows() -> anyhow::Result<()> {
     for body in [
         "[]".to_string(),
         "not json".to_string(),
-        format!(r#"{{"resource":"{}","endpointUri":"{}"}}"#, Proxy::address(LOCK), consumer.endpoint()),
+        format!(
+            r#"{{"resource":"{}","endpointUri":"{}"}}"#,
+            Proxy::address(LOCK),
+            consumer.endpoint()
+        ),
         format!(r#"{{"ResourceAddress":"{}"}}"#, Proxy::address(LOCK)),
-        format!(r#"{{"ResourceAddress":"{}","EndpointUri":"/event"}}"#, Proxy::address(LOCK)),
+        format!(
+            r#"{{"ResourceAddress":"{}","EndpointUri":"/event"}}"#,
+            Proxy::address(LOCK)
+        ),
     ] {
         let (s, b) = problem(c.post(&subs).body(body.clone()).send().await?).await?;
         assert_eq!(s, 400, "{body}: {b}");
@@ -56,7 +63,11 @@ async fn error_rows() -> anyhow::Result<()> {
     .await?;
     assert_eq!(s, 404);
     // 400: the endpoint answers 404 to the initial notification.
-    let refusing = Consumer::start(Reply { status: 404, delay: Duration::ZERO }).await?;
+    let refusing = Consumer::start(Reply {
+        status: 404,
+        delay: Duration::ZERO,
+    })
+    .await?;
     let (s, b) = problem(
         c.post(&subs)
             .json(&serde_json::json!({"ResourceAddress": Proxy::address(LOCK), "EndpointUri": refusing.endpoint()}))
@@ -67,7 +78,11 @@ async fn error_rows() -> anyhow::Result<()> {
     assert_eq!(s, 400);
     assert!(b["detail"].as_str().unwrap_or("").contains("404"), "{b}");
     // 413: body over 64 KiB.
-    let big = format!(r#"{{"ResourceAddress":"{}","x":"{}"}}"#, Proxy::address(LOCK), "a".repeat(70_000));
+    let big = format!(
+        r#"{{"ResourceAddress":"{}","x":"{}"}}"#,
+        Proxy::address(LOCK),
+        "a".repeat(70_000)
+    );
     let (s, _) = problem(c.post(&subs).body(big).send().await?).await?;
     assert_eq!(s, 413);
     // 201 then 409 with the existing id.
@@ -92,19 +107,32 @@ async fn error_rows() -> anyhow::Result<()> {
     assert_eq!(list.as_array().map(Vec::len), Some(1));
     // 405 with Allow, HEAD included.
     let r = c.put(&subs).send().await?;
-    assert_eq!(r.headers().get("allow").and_then(|v| v.to_str().ok()), Some("GET, POST, DELETE"));
+    assert_eq!(
+        r.headers().get("allow").and_then(|v| v.to_str().ok()),
+        Some("GET, POST, DELETE")
+    );
     let (s, _) = problem(r).await?;
     assert_eq!(s, 405);
     let r = c.head(proxy.url("/health")).send().await?;
     assert_eq!(r.status().as_u16(), 405);
     // Unknown paths, trailing slash, bare base → 404.
-    for p in ["/health/", "/subscriptions/", "", "/", "/log", "/create/event"] {
+    for p in [
+        "/health/",
+        "/subscriptions/",
+        "",
+        "/",
+        "/log",
+        "/create/event",
+    ] {
         let r = c.get(proxy.url(p)).send().await?;
         assert_eq!(r.status().as_u16(), 404, "{p}");
     }
     // `//` → 301 to the cleaned path.
     let r = c
-        .get(format!("http://127.0.0.1:{}/api/ocloudNotifications/v2//health?x=1", proxy.api_port))
+        .get(format!(
+            "http://127.0.0.1:{}/api/ocloudNotifications/v2//health?x=1",
+            proxy.api_port
+        ))
         .send()
         .await?;
     assert_eq!(r.status().as_u16(), 301);
@@ -113,7 +141,12 @@ async fn error_rows() -> anyhow::Result<()> {
         Some("/api/ocloudNotifications/v2/health?x=1")
     );
     // CurrentState: 404 before data, recognised suffix required.
-    let (s, _) = problem(c.get(proxy.url(&format!("{}/CurrentState", Proxy::address(LOCK)))).send().await?).await?;
+    let (s, _) = problem(
+        c.get(proxy.url(&format!("{}/CurrentState", Proxy::address(LOCK))))
+            .send()
+            .await?,
+    )
+    .await?;
     assert_eq!(s, 404);
     // Legacy ping → 400. Publishers: seven, unknown id 400.
     let (s, _) = problem(c.put(proxy.url("/subscriptions/status/x")).send().await?).await?;
@@ -126,7 +159,10 @@ async fn error_rows() -> anyhow::Result<()> {
     assert_eq!(health.text().await?, "OK");
     // DELETE one → 204, DELETE all → 204 and [].
     let id = created["SubscriptionId"].as_str().unwrap_or("");
-    let r = c.delete(proxy.url(&format!("/subscriptions/{id}"))).send().await?;
+    let r = c
+        .delete(proxy.url(&format!("/subscriptions/{id}")))
+        .send()
+        .await?;
     assert_eq!(r.status().as_u16(), 204);
     let r = c.delete(&subs).send().await?;
     assert_eq!(r.status().as_u16(), 204);

@@ -25,7 +25,10 @@ async fn a_stuck_consumer_does_not_delay_a_healthy_one() -> anyhow::Result<()> {
     proxy.subscribe(LOCK, &healthy.endpoint()).await?;
     proxy.subscribe(LOCK, &stuck.endpoint()).await?;
     // From now on the second consumer takes 30 s per answer.
-    stuck.set_reply(Reply { status: 204, delay: Duration::from_secs(30) });
+    stuck.set_reply(Reply {
+        status: 204,
+        delay: Duration::from_secs(30),
+    });
     let mut conn = proxy
         .send(&["ptp4l[1.0]: [ptp4l.0.config] port 1 (ens2f0): UNCALIBRATED to SLAVE on MASTER_CLOCK_SELECTED"])
         .await?;
@@ -37,7 +40,10 @@ async fn a_stuck_consumer_does_not_delay_a_healthy_one() -> anyhow::Result<()> {
         healthy.wait_count(2 + i, Duration::from_secs(2)).await?;
         let at = healthy.received_at();
         let delay = at[1 + i].0.duration_since(sent);
-        assert!(delay < Duration::from_millis(100), "event {i} took {delay:?}");
+        assert!(
+            delay < Duration::from_millis(100),
+            "event {i} took {delay:?}"
+        );
     }
     Ok(())
 }
@@ -50,7 +56,10 @@ async fn dead_consumer_is_removed_after_ten_failures_also_from_the_store() -> an
     let dying = Consumer::start(Reply::default()).await?;
     proxy.subscribe(LOCK, &dying.endpoint()).await?;
     // Every delivery now fails fast with a retryable 503.
-    dying.set_reply(Reply { status: 503, delay: Duration::ZERO });
+    dying.set_reply(Reply {
+        status: 503,
+        delay: Duration::ZERO,
+    });
     let mut conn = proxy
         .send(&["ptp4l[1.0]: [ptp4l.0.config] port 1 (ens2f0): UNCALIBRATED to SLAVE on MASTER_CLOCK_SELECTED"])
         .await?;
@@ -60,13 +69,17 @@ async fn dead_consumer_is_removed_after_ten_failures_also_from_the_store() -> an
         ptp_tests::write_lines(&mut conn, &refs).await?;
     }
     let url = proxy.url("/subscriptions");
-    ptp_tests::wait_for("removal of the dead consumer", Duration::from_secs(40), || {
-        let url = url.clone();
-        async move {
-            let t = reqwest::get(&url).await.ok()?.text().await.ok()?;
-            (t == "[]").then_some(())
-        }
-    })
+    ptp_tests::wait_for(
+        "removal of the dead consumer",
+        Duration::from_secs(40),
+        || {
+            let url = url.clone();
+            async move {
+                let t = reqwest::get(&url).await.ok()?.text().await.ok()?;
+                (t == "[]").then_some(())
+            }
+        },
+    )
     .await?;
     let store = std::fs::read_to_string(dirs.store().join("proxy-store.json"))?;
     assert!(!store.contains(&dying.endpoint()), "{store}");

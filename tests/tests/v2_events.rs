@@ -33,7 +33,10 @@ async fn initial_notification_then_pushes_in_order() -> anyhow::Result<()> {
         let id = body["SubscriptionId"].as_str().unwrap_or("");
         assert_eq!(
             body["UriLocation"],
-            format!("http://127.0.0.1:9043/api/ocloudNotifications/v2/subscriptions/{id}")
+            format!(
+                "http://127.0.0.1:{}/api/ocloudNotifications/v2/subscriptions/{id}",
+                proxy.api_port
+            )
         );
     }
     // Four initial notifications, before any data: FREERUN / class 248 placeholders.

@@ -36,7 +36,10 @@ async fn gm_loss_goes_holdover_then_freerun_after_the_timeout() -> anyhow::Resul
     assert_eq!(got[2]["data"]["values"][1]["value"], "3");
     assert_eq!(summary(&got[3]), (LOCK.to_string(), "FREERUN".to_string()));
     let after = at[3].0.duration_since(lost);
-    assert!(after >= Duration::from_millis(950) && after < Duration::from_millis(1500), "FREERUN after {after:?}");
+    assert!(
+        after >= Duration::from_millis(950) && after < Duration::from_millis(1500),
+        "FREERUN after {after:?}"
+    );
     Ok(())
 }
 
@@ -55,7 +58,10 @@ async fn restart_keeps_subscriptions_and_sync_state() -> anyhow::Result<()> {
     assert!(dirs.store().join("proxy-store.json").exists());
 
     let proxy = Proxy::start(&dirs, &[]).await?;
-    let list: serde_json::Value = reqwest::get(proxy.url("/subscriptions")).await?.json().await?;
+    let list: serde_json::Value = reqwest::get(proxy.url("/subscriptions"))
+        .await?
+        .json()
+        .await?;
     assert_eq!(list[0]["SubscriptionId"], created["SubscriptionId"]);
     // LOCKED again: the persisted sync-state suppresses a repeat; a change is delivered.
     let mut c = proxy.send(LOCKED).await?;
@@ -90,7 +96,10 @@ async fn reference_store_files_are_imported_once() -> anyhow::Result<()> {
     let name = "e4a181ee-edf2-3ea6-a65a-d94b404e121a.json";
     std::fs::write(dirs.store().join(name), serde_json::to_vec(&file)?)?;
     let proxy = Proxy::start(&dirs, &[]).await?;
-    let list: serde_json::Value = reqwest::get(proxy.url("/subscriptions")).await?.json().await?;
+    let list: serde_json::Value = reqwest::get(proxy.url("/subscriptions"))
+        .await?
+        .json()
+        .await?;
     assert_eq!(list[0]["SubscriptionId"], id);
     assert!(dirs.store().join(format!("{name}.imported")).exists());
     let _c = proxy.send(LOCKED).await?;
@@ -141,10 +150,15 @@ async fn metrics_scrape_has_every_family() -> anyhow::Result<()> {
     ]);
     let _c = proxy.send(&lines).await?;
     consumer.wait_count(2, Duration::from_secs(5)).await?;
-    let text = ptp_tests::wait_for("scrape with lines counted", Duration::from_secs(5), || async {
-        let t = proxy.scrape().await.ok()?;
-        t.contains("cne_socket_lines_total{kind=\"other\",result=\"rejected\"} 1").then_some(t)
-    })
+    let text = ptp_tests::wait_for(
+        "scrape with lines counted",
+        Duration::from_secs(5),
+        || async {
+            let t = proxy.scrape().await.ok()?;
+            t.contains("cne_socket_lines_total{kind=\"other\",result=\"rejected\"} 1")
+                .then_some(t)
+        },
+    )
     .await?;
     for family in [
         "openshift_ptp_offset_ns",
@@ -169,9 +183,14 @@ async fn metrics_scrape_has_every_family() -> anyhow::Result<()> {
         "cne_socket_lines_total",
         "cne_socket_connections",
     ] {
-        assert!(text.contains(&format!("# TYPE {family} ")), "missing {family}\n{text}");
+        assert!(
+            text.contains(&format!("# TYPE {family} ")),
+            "missing {family}\n{text}"
+        );
     }
-    assert!(text.contains(&format!("openshift_ptp_clock_state{{iface=\"ens2fx\",node=\"{NODE}\",process=\"ptp4l\"}} 1")));
+    assert!(text.contains(&format!(
+        "openshift_ptp_clock_state{{iface=\"ens2fx\",node=\"{NODE}\",process=\"ptp4l\"}} 1"
+    )));
     assert!(text.contains(&format!("openshift_ptp_threshold{{node=\"{NODE}\",profile=\"oc-profile\",threshold=\"HoldOverTimeout\"}} 5")));
     if let Ok(path) = std::env::var("METRICS_SCRAPE_OUT") {
         std::fs::write(path, &text)?;

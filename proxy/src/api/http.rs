@@ -8,7 +8,12 @@ use axum::http::{header, HeaderValue, Method, Response, StatusCode};
 pub const MAX_BODY: usize = 64 * 1024;
 
 /// A response with an RFC 7807 body; `extra` members follow `instance`.
-pub fn problem(status: StatusCode, detail: &str, instance: &str, extra: &[(&str, &str)]) -> Response<Body> {
+pub fn problem(
+    status: StatusCode,
+    detail: &str,
+    instance: &str,
+    extra: &[(&str, &str)],
+) -> Response<Body> {
     let mut body = String::with_capacity(160 + detail.len());
     body.push_str("{\"type\":\"about:blank\",\"title\":");
     body.push_str(&json_str(status.canonical_reason().unwrap_or("Error")));
@@ -74,8 +79,7 @@ pub fn not_found(instance: &str) -> Response<Body> {
 
 /// The cleaned form of a path with `//` or dot segments, if it needs one.
 pub fn cleaned(path: &str) -> Option<String> {
-    let dirty = path.contains("//")
-        || path.split('/').any(|s| s == "." || s == "..");
+    let dirty = path.contains("//") || path.split('/').any(|s| s == "." || s == "..");
     if !dirty {
         return None;
     }
@@ -110,7 +114,10 @@ pub fn redirect(to: &str, query: Option<&str>) -> Response<Body> {
 }
 
 /// Reads a request body of at most [`MAX_BODY`] bytes.
-pub async fn read_body(req: axum::http::Request<Body>, instance: &str) -> Result<bytes::Bytes, Response<Body>> {
+pub async fn read_body(
+    req: axum::http::Request<Body>,
+    instance: &str,
+) -> Result<bytes::Bytes, Response<Body>> {
     let too_large = || {
         problem(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -146,7 +153,10 @@ mod tests {
         assert_eq!(cleaned("/a/b"), None);
         assert_eq!(cleaned("/a//b").as_deref(), Some("/a/b"));
         assert_eq!(cleaned("/a/./b/../c").as_deref(), Some("/a/c"));
-        assert_eq!(cleaned("/v2//cluster/node/x/").as_deref(), Some("/v2/cluster/node/x/"));
+        assert_eq!(
+            cleaned("/v2//cluster/node/x/").as_deref(),
+            Some("/v2/cluster/node/x/")
+        );
     }
 
     #[test]

@@ -34,7 +34,10 @@ async fn route(hub: Arc<Hub>, req: Request<Body>) -> Response<Body> {
     if let Some(clean) = http::cleaned(&path) {
         return http::redirect(&clean, req.uri().query());
     }
-    match path.strip_prefix(v2::BASE).and_then(|r| r.strip_prefix('/')) {
+    match path
+        .strip_prefix(v2::BASE)
+        .and_then(|r| r.strip_prefix('/'))
+    {
         Some(rest) if !rest.is_empty() => v2::handle(hub, req, rest).await,
         _ => http::not_found(&path),
     }

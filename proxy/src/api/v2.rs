@@ -98,7 +98,12 @@ pub async fn handle(hub: Arc<Hub>, req: Request<Body>, rest: &str) -> Response<B
             Method::POST => create(hub, req, &path).await,
             Method::DELETE => match hub.delete_all().await {
                 Ok(()) => empty(StatusCode::NO_CONTENT),
-                Err(e) => problem(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string(), &path, &[]),
+                Err(e) => problem(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &e.to_string(),
+                    &path,
+                    &[],
+                ),
             },
             _ => not_allowed("GET, POST, DELETE", &path),
         },
@@ -114,22 +119,45 @@ pub async fn handle(hub: Arc<Hub>, req: Request<Body>, rest: &str) -> Response<B
         ["subscriptions", id] if !id.is_empty() => match method {
             Method::GET => match hub.get(id) {
                 Some(s) => json(StatusCode::OK, info_json(&s)),
-                None => problem(StatusCode::NOT_FOUND, &format!("subscription {id} not found"), &path, &[]),
+                None => problem(
+                    StatusCode::NOT_FOUND,
+                    &format!("subscription {id} not found"),
+                    &path,
+                    &[],
+                ),
             },
             Method::DELETE => match hub.delete(id).await {
                 Ok(true) => empty(StatusCode::NO_CONTENT),
-                Ok(false) => problem(StatusCode::NOT_FOUND, &format!("subscription {id} not found"), &path, &[]),
-                Err(e) => problem(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string(), &path, &[]),
+                Ok(false) => problem(
+                    StatusCode::NOT_FOUND,
+                    &format!("subscription {id} not found"),
+                    &path,
+                    &[],
+                ),
+                Err(e) => problem(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &e.to_string(),
+                    &path,
+                    &[],
+                ),
             },
             _ => not_allowed("GET, DELETE", &path),
         },
         ["health"] => match method {
-            Method::GET => super::http::with_type(StatusCode::OK, "text/plain; charset=utf-8", Body::from("OK")),
+            Method::GET => super::http::with_type(
+                StatusCode::OK,
+                "text/plain; charset=utf-8",
+                Body::from("OK"),
+            ),
             _ => not_allowed("GET", &path),
         },
         ["publishers"] => match method {
             Method::GET => {
-                let items: Vec<String> = hub.publishers().iter().map(|p| publisher_json(&hub, p)).collect();
+                let items: Vec<String> = hub
+                    .publishers()
+                    .iter()
+                    .map(|p| publisher_json(&hub, p))
+                    .collect();
                 json(StatusCode::OK, list_json(&items))
             }
             _ => not_allowed("GET", &path),
@@ -137,7 +165,12 @@ pub async fn handle(hub: Arc<Hub>, req: Request<Body>, rest: &str) -> Response<B
         ["publishers", id] if !id.is_empty() => match method {
             Method::GET => match hub.publishers().iter().find(|p| p.id == *id) {
                 Some(p) => json(StatusCode::OK, publisher_json(&hub, p)),
-                None => problem(StatusCode::BAD_REQUEST, &format!("publisher {id} not found"), &path, &[]),
+                None => problem(
+                    StatusCode::BAD_REQUEST,
+                    &format!("publisher {id} not found"),
+                    &path,
+                    &[],
+                ),
             },
             _ => not_allowed("GET", &path),
         },
@@ -145,7 +178,9 @@ pub async fn handle(hub: Arc<Hub>, req: Request<Body>, rest: &str) -> Response<B
             Method::POST => empty(StatusCode::NO_CONTENT),
             _ => not_allowed("POST", &path),
         },
-        [.., "CurrentState"] if segs.len() > 1 && segs[..segs.len() - 1].iter().all(|s| !s.is_empty()) => {
+        [.., "CurrentState"]
+            if segs.len() > 1 && segs[..segs.len() - 1].iter().all(|s| !s.is_empty()) =>
+        {
             match method {
                 Method::GET => current_state(&hub, &segs[..segs.len() - 1].join("/"), &path),
                 _ => not_allowed("GET", &path),
@@ -176,14 +211,28 @@ fn current_state(hub: &Hub, address: &str, path: &str) -> Response<Body> {
     };
     let Some(resource) = Resource::from_v2_address(&address) else {
         status(false);
-        return problem(StatusCode::NOT_FOUND, &format!("resource {address} is not published"), path, &[]);
+        return problem(
+            StatusCode::NOT_FOUND,
+            &format!("resource {address} is not published"),
+            path,
+            &[],
+        );
     };
     let Some(values) = hub.current(resource) else {
         status(false);
-        return problem(StatusCode::NOT_FOUND, &format!("no data yet for {address}"), path, &[]);
+        return problem(
+            StatusCode::NOT_FOUND,
+            &format!("no data yet for {address}"),
+            path,
+            &[],
+        );
     };
     status(true);
-    let body = v2_event(&EventData { resource, values }, &uuid::Uuid::new_v4(), SystemTime::now());
+    let body = v2_event(
+        &EventData { resource, values },
+        &uuid::Uuid::new_v4(),
+        SystemTime::now(),
+    );
     json(StatusCode::OK, body)
 }
 
@@ -202,11 +251,20 @@ async fn create(hub: Arc<Hub>, req: Request<Body>, path: &str) -> Response<Body>
             StatusCode::CONFLICT,
             "a subscription for this ResourceAddress and EndpointUri already exists",
             path,
-            &[("SubscriptionId", &existing.id), ("UriLocation", &existing.uri_location)],
+            &[
+                ("SubscriptionId", &existing.id),
+                ("UriLocation", &existing.uri_location),
+            ],
         ),
-        Err(e @ CreateError::UnknownResource(_)) => problem(StatusCode::NOT_FOUND, &e.to_string(), path, &[]),
-        Err(e @ CreateError::InitialNotification { .. }) => problem(StatusCode::BAD_REQUEST, &e.to_string(), path, &[]),
-        Err(e @ CreateError::Store(_)) => problem(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string(), path, &[]),
+        Err(e @ CreateError::UnknownResource(_)) => {
+            problem(StatusCode::NOT_FOUND, &e.to_string(), path, &[])
+        }
+        Err(e @ CreateError::InitialNotification { .. }) => {
+            problem(StatusCode::BAD_REQUEST, &e.to_string(), path, &[])
+        }
+        Err(e @ CreateError::Store(_)) => {
+            problem(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string(), path, &[])
+        }
     }
 }
 
@@ -229,7 +287,11 @@ mod tests {
             br#"{"ResourceAddress":"/x","EndpointUri":"/relative"}"#,
             br#"{"ResourceAddress":5,"EndpointUri":"http://a:1/"}"#,
         ] {
-            assert!(parse_subscription(bad).is_err(), "{}", String::from_utf8_lossy(bad));
+            assert!(
+                parse_subscription(bad).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
         }
     }
 

@@ -120,10 +120,10 @@ pub struct GlobalArgs {
         long,
         global = true,
         value_name = "FORMAT",
-        value_enum,
+        value_parser = ["v1", "1.0"],
         default_value = "v1"
     )]
-    pub v1_format: V1Format,
+    pub v1_format: String,
 
     /// Path of the event socket the linuxptp-daemon writes to
     #[arg(
@@ -191,17 +191,7 @@ pub struct ExplainCli {
     pub format: ExplainFormat,
 }
 
-/// `--v1-format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
-pub enum V1Format {
-    /// The shape of the product documentation.
-    #[default]
-    #[value(name = "v1")]
-    V1,
-    /// The shape of the reference's last v1 releases.
-    #[value(name = "1.0")]
-    V1_0,
-}
+pub use crate::events::V1Format;
 
 /// `explain --format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]

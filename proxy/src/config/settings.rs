@@ -316,7 +316,7 @@ fn resolve(
         store_path: g.store_path,
         transport_url,
         publishers,
-        v1_format: g.v1_format,
+        v1_format: g.v1_format.parse().unwrap_or_default(),
         socket: g.socket,
         daemon_url,
         config_dir: g.ptp_config_dir,

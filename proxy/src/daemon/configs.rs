@@ -41,7 +41,10 @@ pub async fn fetch_aliases(daemon_url: &url::Url) -> BTreeMap<String, String> {
     let Ok(url) = daemon_url.join("port-aliases") else {
         return BTreeMap::new();
     };
-    let client = reqwest::Client::builder().no_proxy().build().unwrap_or_default();
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap_or_default();
     let resp = client.get(url).timeout(Duration::from_secs(2)).send().await;
     match resp {
         Ok(r) if r.status().is_success() => match r.json::<BTreeMap<String, String>>().await {

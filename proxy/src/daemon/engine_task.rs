@@ -74,7 +74,13 @@ impl EngineTask {
         }
     }
 
-    async fn line(&mut self, q: QueuedLine, epoch: &mut u64, now: Now, want: &mut HashMap<String, Instant>) {
+    async fn line(
+        &mut self,
+        q: QueuedLine,
+        epoch: &mut u64,
+        now: Now,
+        want: &mut HashMap<String, Instant>,
+    ) {
         if q.epoch < *epoch {
             return; // read before a CMD RESTART: belongs to the old configuration
         }
@@ -146,7 +152,9 @@ impl EngineTask {
                                     }
                                 }
                             }
-                            Err(e) => tracing::warn!(error = %e, "line names an unusable configuration"),
+                            Err(e) => {
+                                tracing::warn!(error = %e, "line names an unusable configuration")
+                            }
                         }
                     }
                 }

@@ -49,11 +49,13 @@ pub enum DaemonError {
 }
 
 async fn bind_tcp(what: &'static str, addr: &str) -> Result<TcpListener, DaemonError> {
-    TcpListener::bind(addr).await.map_err(|source| DaemonError::Bind {
-        what,
-        addr: addr.to_string(),
-        source,
-    })
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| DaemonError::Bind {
+            what,
+            addr: addr.to_string(),
+            source,
+        })
 }
 
 /// Runs the v2 producer until SIGTERM/SIGINT.
@@ -145,13 +147,21 @@ pub async fn run_until(
         )));
         tracing::info!(socket = %settings.socket.display(), "event socket listening");
     }
-    let reload = tokio::spawn(configs::reload_loop(settings.clone(), node.clone(), ctl_tx.clone()));
+    let reload = tokio::spawn(configs::reload_loop(
+        settings.clone(),
+        node.clone(),
+        ctl_tx.clone(),
+    ));
     // 6. Serve until a signal.
     let (stop_tx, stop_rx) = watch::channel(false);
     let stopped = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
     };
-    let api = tokio::spawn(crate::api::serve_v2(api_listener, hub.clone(), stopped(stop_rx.clone())));
+    let api = tokio::spawn(crate::api::serve_v2(
+        api_listener,
+        hub.clone(),
+        stopped(stop_rx.clone()),
+    ));
     let metrics_srv = tokio::spawn(crate::api::serve_metrics(
         metrics_listener,
         metrics.clone(),
@@ -179,7 +189,10 @@ pub async fn run_until(
 
 async fn wait_for_signal() {
     use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
         tracing::error!("cannot install signal handlers; waiting forever");
         std::future::pending::<()>().await;
         return;

@@ -2,7 +2,9 @@
 
 use std::sync::{Arc, OnceLock, Weak};
 
-use crate::delivery::{AttemptResult, DeliveryObserver, DropReason, FinalOutcome, ItemMeta, SubscriberKey, Url};
+use crate::delivery::{
+    AttemptResult, DeliveryObserver, DropReason, FinalOutcome, ItemMeta, SubscriberKey, Url,
+};
 use crate::hub::Hub;
 use crate::metrics::SharedMetrics;
 
@@ -25,7 +27,9 @@ impl MetricsObserver {
 impl DeliveryObserver for MetricsObserver {
     fn on_attempt(&self, result: AttemptResult) {
         if let Ok(m) = self.metrics.lock() {
-            m.delivery_attempts.with_label_values(&[result.as_str()]).inc();
+            m.delivery_attempts
+                .with_label_values(&[result.as_str()])
+                .inc();
         }
     }
 
@@ -69,7 +73,9 @@ impl DeliveryObserver for MetricsObserver {
 
     fn on_subscriber_removed(&self, key: &SubscriberKey, url: &Url) {
         if let Ok(m) = self.metrics.lock() {
-            let _ = m.queue_depth.remove_label_values(&[key.as_str(), url.as_str()]);
+            let _ = m
+                .queue_depth
+                .remove_label_values(&[key.as_str(), url.as_str()]);
         }
     }
 }

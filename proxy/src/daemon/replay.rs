@@ -14,7 +14,10 @@ pub struct Replayer {
 impl Replayer {
     pub fn new(daemon_url: url::Url) -> Replayer {
         Replayer {
-            client: reqwest::Client::builder().no_proxy().build().unwrap_or_default(),
+            client: reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .unwrap_or_default(),
             url: daemon_url.join("emit-logs").ok(),
         }
     }
@@ -26,7 +29,12 @@ impl Replayer {
         };
         let client = self.client.clone();
         tokio::spawn(async move {
-            match client.get(url.clone()).timeout(Duration::from_secs(5)).send().await {
+            match client
+                .get(url.clone())
+                .timeout(Duration::from_secs(5))
+                .send()
+                .await
+            {
                 Ok(r) => tracing::debug!(status = r.status().as_u16(), %url, "replay requested"),
                 Err(e) => tracing::debug!(error = %e, %url, "replay request failed"),
             }

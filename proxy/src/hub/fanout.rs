@@ -13,7 +13,12 @@ use crate::events::{v2_event, EventData};
 impl Hub {
     /// Publishes the events of one engine input and installs the new
     /// snapshot, under one lock.
-    pub fn publish(&self, events: &[(&EventData, SystemTime)], snapshot: Snapshot, published_at: Instant) {
+    pub fn publish(
+        &self,
+        events: &[(&EventData, SystemTime)],
+        snapshot: Snapshot,
+        published_at: Instant,
+    ) {
         let mut st = lock(&self.state);
         st.snapshot = snapshot;
         for (data, time) in events {

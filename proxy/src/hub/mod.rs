@@ -196,7 +196,11 @@ impl Hub {
 
     /// Every subscription, in creation order.
     pub fn list(&self) -> Vec<SubscriptionInfo> {
-        lock(&self.state).subs.iter().map(Subscription::info).collect()
+        lock(&self.state)
+            .subs
+            .iter()
+            .map(Subscription::info)
+            .collect()
     }
 
     /// One subscription.
@@ -245,7 +249,8 @@ impl Hub {
             (st.data.clone(), removed)
         };
         let result = self.save(data).await;
-        self.delivery.discard_tag(&removed.key, &removed.id.as_str().into());
+        self.delivery
+            .discard_tag(&removed.key, &removed.id.as_str().into());
         let still_used = lock(&self.state).subs.iter().any(|s| s.key == removed.key);
         if !still_used {
             self.delivery.remove_subscriber(&removed.key);
@@ -278,7 +283,11 @@ impl Hub {
         // Persist the removal first, then apply it.
         let (data, ids, endpoint) = {
             let st = lock(&self.state);
-            let endpoint = st.subs.iter().find(|s| &s.key == key).map(|s| s.endpoint.clone());
+            let endpoint = st
+                .subs
+                .iter()
+                .find(|s| &s.key == key)
+                .map(|s| s.endpoint.clone());
             let ids: Vec<String> = st
                 .subs
                 .iter()
@@ -329,7 +338,9 @@ impl Hub {
     fn update_gauges(&self) {
         let n = lock(&self.state).subs.len();
         if let Ok(m) = self.metrics.lock() {
-            m.api_subscriptions.with_label_values(&["active"]).set(n as f64);
+            m.api_subscriptions
+                .with_label_values(&["active"])
+                .set(n as f64);
             m.api_publishers.with_label_values(&["active"]).set(7.0);
         }
     }

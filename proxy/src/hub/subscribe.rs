@@ -31,7 +31,12 @@ pub enum CreateError {
 
 impl Hub {
     /// Steps 4–8 of §3.3 for a validated (resource, endpoint) pair.
-    pub async fn create(&self, resource: String, endpoint: String, url: Url) -> Result<SubscriptionInfo, CreateError> {
+    pub async fn create(
+        &self,
+        resource: String,
+        endpoint: String,
+        url: Url,
+    ) -> Result<SubscriptionInfo, CreateError> {
         let id = uuid::Uuid::new_v4().to_string();
         let uri_location = format!("{}/subscriptions/{id}", self.uri_base);
         // Steps 4-6a under the lock: duplicate, resource, snapshot, reserve.
