@@ -322,6 +322,8 @@ fn servo(s: &str) -> Servo {
 /// Builds lines at one point of time for one profile.
 struct Out<'a> {
     p: &'a Profile,
+    /// Start of the step (for the timestamps inside lines).
+    base: f64,
     lines: &'a mut Vec<TimedLine>,
 }
 
@@ -344,7 +346,7 @@ impl Out<'_> {
     }
     /// A raw line of `src`, tagged `cfg`, written on the process connection.
     fn raw_on(&mut self, t: f64, src: &str, cfg: &str, level: Option<&str>, body: Body<'_>) {
-        let stamp = format!("{:.3}", BOOT + 1000.0 * f64::from(self.p.config) + t);
+        let stamp = format!("{:.3}", BOOT + 1000.0 * f64::from(self.p.config) + self.base + t);
         let e = Entry {
             prefix: Prefix::Raw,
             source: src,
@@ -376,7 +378,7 @@ impl Out<'_> {
     }
     /// A synthetic daemon line on the event-handler connection.
     fn synthetic_on(&mut self, t: f64, conn: String, src: &str, cfg: &str, body: Body<'_>) {
-        let stamp = format!("{}", (UNIX + t).floor() as i64);
+        let stamp = format!("{}", (UNIX + self.base + t).floor() as i64);
         let e = Entry {
             prefix: Prefix::Synthetic,
             source: src,
@@ -555,6 +557,7 @@ pub fn build(s: &Scenario) -> Timeline {
         for p in &s.profiles {
             let mut o = Out {
                 p,
+                base: 0.0,
                 lines: &mut lines,
             };
             for proc_ in processes(p) {
@@ -574,6 +577,7 @@ pub fn build(s: &Scenario) -> Timeline {
         let dur = {
             let mut o = Out {
                 p,
+                base: start,
                 lines: &mut local,
             };
             generate(&mut o, &step.action, &mut rng)
