@@ -35,7 +35,11 @@ fn every_scenario_passes_in_virtual_time() {
         let out = virtual_time::run(&s);
         assert!(out.passed(), "{}", out.render(false));
         assert!(out.problems.is_empty(), "{}", out.render(false));
-        let name = path.file_stem().expect("stem").to_string_lossy().into_owned();
+        let name = path
+            .file_stem()
+            .expect("stem")
+            .to_string_lossy()
+            .into_owned();
         insta::assert_snapshot!(name, out.event_lines().join("\n"));
     }
 }
@@ -60,7 +64,10 @@ fn wrong_expectation_fails_with_a_clear_report() {
     assert!(!out.passed());
     let report = out.render(false);
     assert!(report.contains("FAIL gm-loss-freerun"), "{report}");
-    assert!(report.contains("expected: lock-state FREERUN within [9, 9.5]"), "{report}");
+    assert!(
+        report.contains("expected: lock-state FREERUN within [9, 9.5]"),
+        "{report}"
+    );
     assert!(report.contains("got: arrived at 5.400"), "{report}");
 }
 

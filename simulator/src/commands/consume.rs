@@ -14,16 +14,29 @@ pub fn describe(d: &Delivered) -> String {
         .values
         .iter()
         .map(|(addr, _, v)| {
-            let short = addr.rsplit_once("/cluster/node/").map_or(addr.as_str(), |x| x.1);
+            let short = addr
+                .rsplit_once("/cluster/node/")
+                .map_or(addr.as_str(), |x| x.1);
             let short = short.split_once('/').map_or(short, |x| x.1);
             format!("{short}={v}")
         })
         .collect();
-    format!("{} {} {}", d.time, d.source, vals.join(" "))
+    format!(
+        "{} {} ({}) {}",
+        d.time,
+        d.source,
+        d.event_type,
+        vals.join(" ")
+    )
 }
 
 /// Subscribes and prints events until interrupted.
-pub async fn main(api: &str, resources: &[String], version: &str, listen: &str) -> Result<ExitCode> {
+pub async fn main(
+    api: &str,
+    resources: &[String],
+    version: &str,
+    listen: &str,
+) -> Result<ExitCode> {
     let mut consumer = Consumer::start(listen, 204, Duration::ZERO).await?;
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))

@@ -22,7 +22,6 @@ pub struct Delivered {
     pub time: String,
     /// `(address, data_type, value)` of every value.
     pub values: Vec<(String, String, String)>,
-    pub raw: serde_json::Value,
 }
 
 #[derive(Clone)]
@@ -90,7 +89,12 @@ async fn receive(State(s): State<Shared>, body: axum::body::Bytes) -> StatusCode
 
 /// Decodes a v2 CloudEvent or a v1 event.
 pub fn decode(at: Instant, raw: serde_json::Value) -> Delivered {
-    let str_of = |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or_default().to_string();
+    let str_of = |v: &serde_json::Value, k: &str| {
+        v.get(k)
+            .and_then(|x| x.as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
     let data = raw.get("data").cloned().unwrap_or_default();
     let values = data
         .get("values")
@@ -100,7 +104,9 @@ pub fn decode(at: Instant, raw: serde_json::Value) -> Delivered {
                 .map(|v| {
                     let addr = v.get("ResourceAddress").or_else(|| v.get("resource"));
                     let dt = v.get("data_type").or_else(|| v.get("dataType"));
-                    let s = |x: Option<&serde_json::Value>| x.and_then(|x| x.as_str()).unwrap_or_default().to_string();
+                    let s = |x: Option<&serde_json::Value>| {
+                        x.and_then(|x| x.as_str()).unwrap_or_default().to_string()
+                    };
                     let value = match v.get("value") {
                         Some(serde_json::Value::String(s)) => s.clone(),
                         Some(other) => other.to_string(),
@@ -117,7 +123,6 @@ pub fn decode(at: Instant, raw: serde_json::Value) -> Delivered {
         event_type: str_of(&raw, "type"),
         time: str_of(&raw, "time"),
         values,
-        raw,
     }
 }
 
@@ -155,9 +160,16 @@ pub async fn subscribe(
 /// Polls `url` until it answers 2xx or the deadline passes.
 pub async fn wait_ok(client: &reqwest::Client, url: &str, deadline: Instant) -> Result<()> {
     loop {
-        match client.get(url).timeout(Duration::from_millis(500)).send().await {
+        match client
+            .get(url)
+            .timeout(Duration::from_millis(500))
+            .send()
+            .await
+        {
             Ok(r) if r.status().is_success() => return Ok(()),
-            _ if Instant::now() >= deadline => bail!("{url} did not answer 2xx before the deadline"),
+            _ if Instant::now() >= deadline => {
+                bail!("{url} did not answer 2xx before the deadline")
+            }
             _ => tokio::time::sleep(Duration::from_millis(50)).await,
         }
     }

@@ -32,7 +32,10 @@ impl DaemonStub {
         let emit_logs = Arc::new(AtomicUsize::new(0));
         let app = Router::new()
             .route("/emit-logs", get(emit))
-            .route("/port-aliases", get(|| async { ([("content-type", "application/json")], "{}") }))
+            .route(
+                "/port-aliases",
+                get(|| async { ([("content-type", "application/json")], "{}") }),
+            )
             .with_state(emit_logs.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await

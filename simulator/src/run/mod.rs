@@ -8,5 +8,3 @@ pub mod real;
 pub mod report;
 #[path = "virtual.rs"]
 pub mod virtual_time;
-
-

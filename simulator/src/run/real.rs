@@ -83,7 +83,8 @@ impl Proxy {
             std::fs::write(&f, p.ptp4l_file()).with_context(|| format!("write {}", f.display()))?;
         }
         let tf = prof_dir.join(&s.node);
-        std::fs::write(&tf, threshold_file(&s.profiles)).with_context(|| format!("write {}", tf.display()))?;
+        std::fs::write(&tf, threshold_file(&s.profiles))
+            .with_context(|| format!("write {}", tf.display()))?;
         let socket = dir.path().join("events.sock");
         let log = dir.path().join("proxy.log");
         let api_port = free_port()?;
@@ -108,7 +109,10 @@ impl Proxy {
             .arg(format!("http://127.0.0.1:{transport_port}"))
             .env("NODE_NAME", &s.node)
             .env("PTP_PROFILE_PATH", &prof_dir)
-            .env("LOG_LEVEL", std::env::var("LOG_LEVEL").unwrap_or_else(|_| "info".into()))
+            .env(
+                "LOG_LEVEL",
+                std::env::var("LOG_LEVEL").unwrap_or_else(|_| "info".into()),
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::from(logf))
             .stderr(Stdio::from(errf))
@@ -137,7 +141,10 @@ impl Proxy {
                 return Ok(());
             }
             if Instant::now() >= deadline {
-                bail!("proxy not ready within {timeout:?}; log:\n{}", self.log_tail());
+                bail!(
+                    "proxy not ready within {timeout:?}; log:\n{}",
+                    self.log_tail()
+                );
             }
         }
     }
@@ -168,7 +175,12 @@ fn observe(d: &Delivered, t0: Instant, speed: f64, node: &str) -> Option<Receive
 
 /// Subscribes the consumer to every v2 resource; the initial notifications
 /// are drained.
-pub async fn subscribe_all(client: &reqwest::Client, base: &str, node: &str, consumer: &mut Consumer) -> Result<()> {
+pub async fn subscribe_all(
+    client: &reqwest::Client,
+    base: &str,
+    node: &str,
+    consumer: &mut Consumer,
+) -> Result<()> {
     let endpoint = consumer.endpoint();
     for r in Resource::V2 {
         subscribe(client, base, &r.address(node), &endpoint, false).await?;

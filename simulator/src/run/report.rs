@@ -34,6 +34,7 @@ impl Outcome {
     }
 
     /// One line per event: `t resource value [metric] (iface)`.
+    #[cfg(test)]
     pub fn event_lines(&self) -> Vec<String> {
         self.received.iter().map(|r| event_line(&r.obs)).collect()
     }
@@ -51,7 +52,9 @@ impl Outcome {
         for l in &self.timeline.lines {
             let periodic = l.text.contains(" master offset ")
                 || l.text.contains("CLOCK_REALTIME phc offset")
-                || (l.text.contains("] ens") && l.text.contains(" offset ") && !l.text.contains("STATUS"));
+                || (l.text.contains("] ens")
+                    && l.text.contains(" offset ")
+                    && !l.text.contains("STATUS"));
             if periodic && !verbose {
                 hidden += 1;
                 continue;
@@ -66,19 +69,36 @@ impl Outcome {
             let _ = writeln!(out, "{t:9.3} {text}");
         }
         if hidden > 0 {
-            let _ = writeln!(out, "          ({hidden} periodic offset lines not shown; use --verbose)");
+            let _ = writeln!(
+                out,
+                "          ({hidden} periodic offset lines not shown; use --verbose)"
+            );
         }
         for p in &self.problems {
             let _ = writeln!(out, "  ! {p}");
         }
         if !self.finals.is_empty() {
-            let f: Vec<String> = self.finals.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let f: Vec<String> = self
+                .finals
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
             let _ = writeln!(out, "  final: {}", f.join(" "));
         }
         if self.failures.is_empty() {
-            let _ = writeln!(out, "PASS {} ({} events)", self.scenario, self.received.len());
+            let _ = writeln!(
+                out,
+                "PASS {} ({} events)",
+                self.scenario,
+                self.received.len()
+            );
         } else {
-            let _ = writeln!(out, "FAIL {} ({} of the expectations failed)", self.scenario, self.failures.len());
+            let _ = writeln!(
+                out,
+                "FAIL {} ({} of the expectations failed)",
+                self.scenario,
+                self.failures.len()
+            );
             for f in &self.failures {
                 let _ = writeln!(out, "  expected: {}\n       got: {}", f.what, f.instead);
             }
@@ -94,7 +114,13 @@ pub fn event_line(o: &Observed) -> String {
         o.t,
         o.resource,
         o.value,
-        o.metric.as_ref().map(|m| format!(" [{m}]")).unwrap_or_default(),
-        o.iface.as_ref().map(|i| format!(" ({i})")).unwrap_or_default()
+        o.metric
+            .as_ref()
+            .map(|m| format!(" [{m}]"))
+            .unwrap_or_default(),
+        o.iface
+            .as_ref()
+            .map(|i| format!(" ({i})"))
+            .unwrap_or_default()
     )
 }

@@ -66,7 +66,13 @@ fn secs(t: f64) -> Duration {
 pub fn triples(d: &EventData) -> Vec<(String, String, String)> {
     d.values
         .iter()
-        .map(|v| (v.address.clone(), v.data_type.as_str().to_string(), v.value.clone()))
+        .map(|v| {
+            (
+                v.address.clone(),
+                v.data_type.as_str().to_string(),
+                v.value.clone(),
+            )
+        })
         .collect()
 }
 
@@ -75,7 +81,13 @@ pub fn finals(snap: &Snapshot) -> BTreeMap<String, String> {
     let mut m = BTreeMap::new();
     for r in Resource::V2 {
         if let Some(vals) = snap.values(r) {
-            m.insert(resource_name(r).to_string(), join_values(vals.iter().map(|v| (v.data_type.as_str(), v.value.as_str()))));
+            m.insert(
+                resource_name(r).to_string(),
+                join_values(
+                    vals.iter()
+                        .map(|v| (v.data_type.as_str(), v.value.as_str())),
+                ),
+            );
         }
     }
     m
@@ -83,7 +95,11 @@ pub fn finals(snap: &Snapshot) -> BTreeMap<String, String> {
 
 /// The notification values joined by `,` (metric values when there are none).
 pub fn join_values<'a>(vals: impl Iterator<Item = (&'a str, &'a str)> + Clone) -> String {
-    let states: Vec<&str> = vals.clone().filter(|v| v.0 == "notification").map(|v| v.1).collect();
+    let states: Vec<&str> = vals
+        .clone()
+        .filter(|v| v.0 == "notification")
+        .map(|v| v.1)
+        .collect();
     if states.is_empty() {
         vals.map(|v| v.1).collect::<Vec<_>>().join(",")
     } else {
@@ -107,15 +123,19 @@ pub fn run(s: &Scenario) -> Outcome {
             });
         }
     };
-    let tick_until = |engine: &mut Engine, t: f64, received: &mut Vec<Received>, collect: &mut dyn FnMut(Effects, f64, &mut Vec<Received>)| {
-        while let Some(d) = engine.next_deadline() {
-            if d > secs(t) {
-                break;
+    let tick_until =
+        |engine: &mut Engine,
+         t: f64,
+         received: &mut Vec<Received>,
+         collect: &mut dyn FnMut(Effects, f64, &mut Vec<Received>)| {
+            while let Some(d) = engine.next_deadline() {
+                if d > secs(t) {
+                    break;
+                }
+                let fx = engine.on_tick(Now::virtual_at(d));
+                collect(fx, d.as_secs_f64(), received);
             }
-            let fx = engine.on_tick(Now::virtual_at(d));
-            collect(fx, d.as_secs_f64(), received);
-        }
-    };
+        };
     for l in &tl.lines {
         tick_until(&mut engine, l.t, &mut received, &mut collect);
         match parse(&l.text) {

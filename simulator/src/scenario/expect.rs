@@ -85,17 +85,20 @@ pub fn resource_name(r: Resource) -> &'static str {
 impl Expectations {
     /// Checks resource names and windows.
     pub fn validate(&self) -> Result<(), String> {
-        let names = self
-            .events
-            .iter()
-            .map(|e| (&e.resource, e.within))
-            .chain(self.quiet.iter().filter_map(|q| q.resource.as_ref().map(|r| (r, q.within))));
+        let names = self.events.iter().map(|e| (&e.resource, e.within)).chain(
+            self.quiet
+                .iter()
+                .filter_map(|q| q.resource.as_ref().map(|r| (r, q.within))),
+        );
         for (name, w) in names {
             if resource_by_name(name).is_none() {
                 return Err(format!("expect: unknown resource {name:?}"));
             }
             if w[0] > w[1] {
-                return Err(format!("expect: window [{}, {}] of {name} is empty", w[0], w[1]));
+                return Err(format!(
+                    "expect: window [{}, {}] of {name} is empty",
+                    w[0], w[1]
+                ));
             }
         }
         for name in self.final_state.keys() {
@@ -123,7 +126,12 @@ pub struct Observed {
 
 impl Observed {
     /// Reduces a values list `(address, data_type, value)`.
-    pub fn from_values(t: f64, resource: Resource, node: &str, values: &[(String, String, String)]) -> Observed {
+    pub fn from_values(
+        t: f64,
+        resource: Resource,
+        node: &str,
+        values: &[(String, String, String)],
+    ) -> Observed {
         let state = values.iter().find(|v| v.1 == "notification");
         let metric = values.iter().find(|v| v.1 == "metric");
         let first = state.or(metric);
@@ -167,15 +175,16 @@ pub fn check(
         let got: Vec<&Observed> = events.iter().filter(|o| o.resource == *res).collect();
         let mut next = 0usize;
         for e in list {
-            let found = got
-                .iter()
-                .enumerate()
-                .skip(next)
-                .find(|(_, o)| o.value == e.value && e.iface.as_ref().is_none_or(|i| o.iface.as_ref() == Some(i)));
+            let found = got.iter().enumerate().skip(next).find(|(_, o)| {
+                o.value == e.value && e.iface.as_ref().is_none_or(|i| o.iface.as_ref() == Some(i))
+            });
             let what = format!(
                 "{res} {}{} within [{}, {}]",
                 e.value,
-                e.iface.as_ref().map(|i| format!(" ({i})")).unwrap_or_default(),
+                e.iface
+                    .as_ref()
+                    .map(|i| format!(" ({i})"))
+                    .unwrap_or_default(),
                 e.within[0],
                 e.within[1]
             );
@@ -245,7 +254,10 @@ pub fn summary(events: &[&Observed]) -> String {
                 o.t,
                 o.resource,
                 o.value,
-                o.iface.as_ref().map(|i| format!(" ({i})")).unwrap_or_default()
+                o.iface
+                    .as_ref()
+                    .map(|i| format!(" ({i})"))
+                    .unwrap_or_default()
             )
         })
         .collect::<Vec<_>>()
@@ -281,9 +293,15 @@ within = [3.0, 3.5]
 "#,
         )
         .expect("valid");
-        let ok = vec![obs(1.5, "lock-state", "HOLDOVER"), obs(3.2, "lock-state", "FREERUN")];
+        let ok = vec![
+            obs(1.5, "lock-state", "HOLDOVER"),
+            obs(3.2, "lock-state", "FREERUN"),
+        ];
         assert!(check(&exp, &ok, &BTreeMap::new(), 0.0).is_empty());
-        let late = vec![obs(1.5, "lock-state", "HOLDOVER"), obs(4.0, "lock-state", "FREERUN")];
+        let late = vec![
+            obs(1.5, "lock-state", "HOLDOVER"),
+            obs(4.0, "lock-state", "FREERUN"),
+        ];
         let f = check(&exp, &late, &BTreeMap::new(), 0.0);
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].instead, "arrived at 4.000");

@@ -270,7 +270,13 @@ impl Scenario {
             if p.interfaces.is_empty() {
                 return Err(format!("profile {}: no [[profile.interface]]", p.name));
             }
-            if self.profiles.iter().filter(|q| q.config == p.config).count() > 1 {
+            if self
+                .profiles
+                .iter()
+                .filter(|q| q.config == p.config)
+                .count()
+                > 1
+            {
                 return Err(format!("config index {} used twice", p.config));
             }
         }

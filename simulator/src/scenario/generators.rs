@@ -5,7 +5,7 @@
 //! output. Randomness comes from the scenario seed only.
 
 use ptp_event_proxy::linuxptp::{
-    Body, ClockClass, ClockSource, DaemonToken, Dpll, Entry, Gnss, GmStatus, Kind, LogLine,
+    Body, ClockClass, ClockSource, DaemonToken, Dpll, Entry, GmStatus, Gnss, Kind, LogLine,
     NmeaStatus, Phc2sysOffset, PortState, Prefix, ProcessStatus, PtpOffset, Servo, TbcStatus,
     Ts2phcOffset,
 };
@@ -346,7 +346,10 @@ impl Out<'_> {
     }
     /// A raw line of `src`, tagged `cfg`, written on the process connection.
     fn raw_on(&mut self, t: f64, src: &str, cfg: &str, level: Option<&str>, body: Body<'_>) {
-        let stamp = format!("{:.3}", BOOT + 1000.0 * f64::from(self.p.config) + self.base + t);
+        let stamp = format!(
+            "{:.3}",
+            BOOT + 1000.0 * f64::from(self.p.config) + self.base + t
+        );
         let e = Entry {
             prefix: Prefix::Raw,
             source: src,
@@ -608,9 +611,27 @@ fn generate(o: &mut Out<'_>, a: &Action, rng: &mut StdRng) -> f64 {
             rate,
         } => {
             let port = *port;
-            o.port(0.0, port, "INITIALIZING", "LISTENING", "INIT_COMPLETE", None);
-            o.other(0.8, "ptp4l", &format!("port {port} ({}): new foreign master 001122.fffe.334455-1", o.iface(port)));
-            o.other(1.0, "ptp4l", "selected best master clock 001122.fffe.334455");
+            o.port(
+                0.0,
+                port,
+                "INITIALIZING",
+                "LISTENING",
+                "INIT_COMPLETE",
+                None,
+            );
+            o.other(
+                0.8,
+                "ptp4l",
+                &format!(
+                    "port {port} ({}): new foreign master 001122.fffe.334455-1",
+                    o.iface(port)
+                ),
+            );
+            o.other(
+                1.0,
+                "ptp4l",
+                "selected best master clock 001122.fffe.334455",
+            );
             o.port(1.0, port, "LISTENING", "UNCALIBRATED", "RS_SLAVE", None);
             let dt = 1.0 / rate.max(0.1);
             let n = (calibration / dt).floor() as usize;
@@ -620,7 +641,14 @@ fn generate(o: &mut Out<'_>, a: &Action, rng: &mut StdRng) -> f64 {
             }
             let t = 1.0 + calibration + dt;
             o.offset(t, -59, Servo::S2);
-            o.port(t, port, "UNCALIBRATED", "SLAVE", "MASTER_CLOCK_SELECTED", None);
+            o.port(
+                t,
+                port,
+                "UNCALIBRATED",
+                "SLAVE",
+                "MASTER_CLOCK_SELECTED",
+                None,
+            );
             t
         }
         Action::SteadyLock {
@@ -685,10 +713,24 @@ fn generate(o: &mut Out<'_>, a: &Action, rng: &mut StdRng) -> f64 {
             } else {
                 "MASTER"
             };
-            o.port(0.0, port, "SLAVE", to, "ANNOUNCE_RECEIPT_TIMEOUT_EXPIRES", None);
-            o.other(0.0, "ptp4l", "selected local clock 507c6f.fffe.1fb1b9 as best master");
+            o.port(
+                0.0,
+                port,
+                "SLAVE",
+                to,
+                "ANNOUNCE_RECEIPT_TIMEOUT_EXPIRES",
+                None,
+            );
+            o.other(
+                0.0,
+                "ptp4l",
+                "selected local clock 507c6f.fffe.1fb1b9 as best master",
+            );
             if to == "MASTER" {
-                let text = format!("port {port} ({}): assuming the grand master role", o.iface(port));
+                let text = format!(
+                    "port {port} ({}): assuming the grand master role",
+                    o.iface(port)
+                );
                 o.other(0.0, "ptp4l", &text);
             }
             0.0
@@ -696,9 +738,24 @@ fn generate(o: &mut Out<'_>, a: &Action, rng: &mut StdRng) -> f64 {
         Action::LinkFault { port } => {
             let port = *port;
             let iface = o.iface(port);
-            o.other(0.0, "ptp4l", "recvmsg tx timestamp failed: Resource temporarily unavailable");
-            o.other(0.0, "ptp4l", &format!("port {port} ({iface}): send delay request failed"));
-            o.port(0.0, port, "SLAVE", "FAULTY", "FAULT_DETECTED", Some("FT_UNSPECIFIED"));
+            o.other(
+                0.0,
+                "ptp4l",
+                "recvmsg tx timestamp failed: Resource temporarily unavailable",
+            );
+            o.other(
+                0.0,
+                "ptp4l",
+                &format!("port {port} ({iface}): send delay request failed"),
+            );
+            o.port(
+                0.0,
+                port,
+                "SLAVE",
+                "FAULTY",
+                "FAULT_DETECTED",
+                Some("FT_UNSPECIFIED"),
+            );
             o.other(0.023, "ptp4l", &format!("port {port} ({iface}): link down"));
             0.023
         }
@@ -715,7 +772,11 @@ fn generate(o: &mut Out<'_>, a: &Action, rng: &mut StdRng) -> f64 {
                 o.other(t, "ptp4l", &format!("port {port} ({iface}): link up"));
                 o.port(t, port, "FAULTY", "LISTENING", "INIT_COMPLETE", None);
                 t += 0.1;
-                o.other(t, "ptp4l", &format!("port {port} ({iface}): new foreign master 507c6f.fffe.1fb16c-4"));
+                o.other(
+                    t,
+                    "ptp4l",
+                    &format!("port {port} ({iface}): new foreign master 507c6f.fffe.1fb16c-4"),
+                );
                 t += 0.25;
                 o.other(t, "ptp4l", "selected best master clock 507c6f.fffe.1fb16c");
                 o.port(t, port, "LISTENING", "UNCALIBRATED", "RS_SLAVE", None);
@@ -736,12 +797,26 @@ fn generate(o: &mut Out<'_>, a: &Action, rng: &mut StdRng) -> f64 {
             }
             t += dt;
             o.offset(t, 44, Servo::S2);
-            o.port(t, port, "UNCALIBRATED", "SLAVE", "MASTER_CLOCK_SELECTED", None);
+            o.port(
+                t,
+                port,
+                "UNCALIBRATED",
+                "SLAVE",
+                "MASTER_CLOCK_SELECTED",
+                None,
+            );
             t
         }
         Action::ServoUnlock { port, offset } => {
             o.offset(0.0, *offset, Servo::S0);
-            o.port(0.0, *port, "SLAVE", "UNCALIBRATED", "SYNCHRONIZATION_FAULT", None);
+            o.port(
+                0.0,
+                *port,
+                "SLAVE",
+                "UNCALIBRATED",
+                "SYNCHRONIZATION_FAULT",
+                None,
+            );
             0.0
         }
         Action::Relock {
@@ -754,7 +829,14 @@ fn generate(o: &mut Out<'_>, a: &Action, rng: &mut StdRng) -> f64 {
             o.offset(dt + calibration / 2.0, -48190, Servo::S1);
             let t = dt + calibration;
             o.offset(t, -3, Servo::S2);
-            o.port(t, *port, "UNCALIBRATED", "SLAVE", "MASTER_CLOCK_SELECTED", None);
+            o.port(
+                t,
+                *port,
+                "UNCALIBRATED",
+                "SLAVE",
+                "MASTER_CLOCK_SELECTED",
+                None,
+            );
             t
         }
         Action::ProcessStop { process } => {
@@ -821,7 +903,15 @@ fn generate(o: &mut Out<'_>, a: &Action, rng: &mut StdRng) -> f64 {
         Action::Replay { port, level, class } => {
             let conns: Vec<String> = processes(o.p).iter().map(|p| o.conn(p)).collect();
             let first = o.lines.len();
-            o.port_level(0.015, *port, "UNCALIBRATED", "SLAVE", "MASTER_CLOCK_SELECTED", None, Some(level));
+            o.port_level(
+                0.015,
+                *port,
+                "UNCALIBRATED",
+                "SLAVE",
+                "MASTER_CLOCK_SELECTED",
+                None,
+                Some(level),
+            );
             if let Some(l) = o.lines.get_mut(first) {
                 l.reconnect = true;
             }
