@@ -1,0 +1,282 @@
+//! Real-time runner: starts the real `cloud-event-proxy` with generated
+//! configuration in temporary directories, a fake daemon and a recording
+//! consumer subscribed to every v2 resource, plays the scenario over the
+//! socket and checks what the consumer received.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use ptp_event_proxy::events::Resource;
+use tokio::process::{Child, Command};
+
+use super::consumer::{subscribe, wait_ok, Consumer, Delivered};
+use super::daemon_stub::DaemonStub;
+use super::player::play;
+use super::report::{Outcome, Received};
+use super::virtual_time::join_values;
+use crate::scenario::expect::{resource_by_name, resource_name};
+use crate::scenario::format::threshold_file;
+use crate::scenario::{build, check, Observed, Scenario};
+
+/// Options of a real run.
+#[derive(Debug, Clone)]
+pub struct RealOptions {
+    pub proxy_bin: PathBuf,
+    pub speed: f64,
+    /// Extra time after the timeline for late events (s).
+    pub grace: f64,
+    /// Widening of every expectation window (s).
+    pub slack: f64,
+    /// Print lines and events as they happen.
+    pub live: bool,
+}
+
+/// The default proxy binary: `cloud-event-proxy` next to this executable.
+pub fn default_proxy_bin() -> PathBuf {
+    let exe = std::env::current_exe().unwrap_or_default();
+    let dir = exe.parent().map(Path::to_path_buf).unwrap_or_default();
+    // Test binaries live in target/<profile>/deps.
+    let dir = if dir.ends_with("deps") {
+        dir.parent().map(Path::to_path_buf).unwrap_or(dir)
+    } else {
+        dir
+    };
+    dir.join("cloud-event-proxy")
+}
+
+/// A free loopback port (bound and released).
+pub fn free_port() -> Result<u16> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").context("bind 127.0.0.1:0")?;
+    Ok(l.local_addr().context("local address")?.port())
+}
+
+/// A running proxy with its scratch directories.
+pub struct Proxy {
+    pub child: Child,
+    pub api_base: String,
+    pub socket: PathBuf,
+    pub log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Proxy {
+    /// Writes the configuration of `s` and starts the proxy.
+    pub async fn start(s: &Scenario, bin: &Path, daemon_url: &str) -> Result<Proxy> {
+        if !bin.exists() {
+            bail!(
+                "proxy binary {} not found (build it with `cargo build -p ptp-event-proxy` or pass --proxy-bin)",
+                bin.display()
+            );
+        }
+        let dir = tempfile::tempdir().context("temporary directory")?;
+        let cfg_dir = dir.path().join("run");
+        let prof_dir = dir.path().join("linuxptp");
+        let store = dir.path().join("store");
+        for d in [&cfg_dir, &prof_dir, &store] {
+            std::fs::create_dir_all(d).with_context(|| format!("create {}", d.display()))?;
+        }
+        for p in &s.profiles {
+            let f = cfg_dir.join(p.ptp4l_config());
+            std::fs::write(&f, p.ptp4l_file()).with_context(|| format!("write {}", f.display()))?;
+        }
+        let tf = prof_dir.join(&s.node);
+        std::fs::write(&tf, threshold_file(&s.profiles))
+            .with_context(|| format!("write {}", tf.display()))?;
+        let socket = dir.path().join("events.sock");
+        let log = dir.path().join("proxy.log");
+        let api_port = free_port()?;
+        let metrics_port = free_port()?;
+        let transport_port = free_port()?;
+        let logf = std::fs::File::create(&log).context("proxy log file")?;
+        let errf = logf.try_clone().context("proxy log file")?;
+        let child = Command::new(bin)
+            .arg("--socket")
+            .arg(&socket)
+            .arg("--ptp-config-dir")
+            .arg(&cfg_dir)
+            .arg("--daemon-url")
+            .arg(daemon_url)
+            .arg("--store-path")
+            .arg(&store)
+            .arg("--api-port")
+            .arg(api_port.to_string())
+            .arg("--metrics-addr")
+            .arg(format!("127.0.0.1:{metrics_port}"))
+            .arg("--transport-host")
+            .arg(format!("http://127.0.0.1:{transport_port}"))
+            .env("NODE_NAME", &s.node)
+            .env("PTP_PROFILE_PATH", &prof_dir)
+            .env(
+                "LOG_LEVEL",
+                std::env::var("LOG_LEVEL").unwrap_or_else(|_| "info".into()),
+            )
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(logf))
+            .stderr(Stdio::from(errf))
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("start {}", bin.display()))?;
+        Ok(Proxy {
+            child,
+            api_base: format!("http://127.0.0.1:{api_port}/api/ocloudNotifications/v2"),
+            socket,
+            log,
+            _dir: dir,
+        })
+    }
+
+    /// Waits for `/health` and the socket file, failing early if the proxy exits.
+    pub async fn wait_ready(&mut self, client: &reqwest::Client, timeout: Duration) -> Result<()> {
+        let deadline = Instant::now() + timeout;
+        let health = format!("{}/health", self.api_base);
+        loop {
+            if let Some(status) = self.child.try_wait().context("proxy status")? {
+                bail!("proxy exited early ({status}); log:\n{}", self.log_tail());
+            }
+            let step = (Instant::now() + Duration::from_millis(200)).min(deadline);
+            if wait_ok(client, &health, step).await.is_ok() && self.socket.exists() {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                bail!(
+                    "proxy not ready within {timeout:?}; log:\n{}",
+                    self.log_tail()
+                );
+            }
+        }
+    }
+
+    /// The last lines of the proxy's log.
+    pub fn log_tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(20)..].join("\n")
+    }
+
+    /// Stops the proxy.
+    pub async fn stop(mut self) {
+        let _ = self.child.start_kill();
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.child.wait()).await;
+    }
+}
+
+/// Observed event of a delivery, `None` for unknown sources.
+fn observe(d: &Delivered, t0: Instant, speed: f64, node: &str) -> Option<Received> {
+    let resource = Resource::from_v2_address(&d.source)?;
+    let t = d.at.saturating_duration_since(t0).as_secs_f64() * speed;
+    Some(Received {
+        obs: Observed::from_values(t, resource, node, &d.values),
+        values: d.values.clone(),
+    })
+}
+
+/// Subscribes the consumer to every v2 resource; the initial notifications
+/// are drained.
+pub async fn subscribe_all(
+    client: &reqwest::Client,
+    base: &str,
+    node: &str,
+    consumer: &mut Consumer,
+) -> Result<()> {
+    let endpoint = consumer.endpoint();
+    for r in Resource::V2 {
+        subscribe(client, base, &r.address(node), &endpoint, false).await?;
+    }
+    while consumer.rx.try_recv().is_ok() {}
+    Ok(())
+}
+
+/// Fetches the final CurrentState of the resources named in the expectations.
+async fn finals(client: &reqwest::Client, base: &str, s: &Scenario) -> BTreeMap<String, String> {
+    let mut m = BTreeMap::new();
+    for name in s.expect.final_state.keys() {
+        let Some(r) = resource_by_name(name) else {
+            continue;
+        };
+        let url = format!("{base}{}/CurrentState", r.address(&s.node));
+        let Ok(resp) = client.get(&url).send().await else {
+            continue;
+        };
+        if !resp.status().is_success() {
+            continue;
+        }
+        let Ok(v) = json_body(resp).await else {
+            continue;
+        };
+        let d = super::consumer::decode(Instant::now(), v);
+        let vals = d.values.iter().map(|(_, t, v)| (t.as_str(), v.as_str()));
+        m.insert(resource_name(r).to_string(), join_values(vals));
+    }
+    m
+}
+
+async fn json_body(resp: reqwest::Response) -> Result<serde_json::Value> {
+    let b = resp.bytes().await.context("read body")?;
+    serde_json::from_slice(&b).context("JSON body")
+}
+
+/// Runs one scenario against the real proxy binary.
+pub async fn run(s: &Scenario, opts: &RealOptions) -> Result<Outcome> {
+    let tl = build(s);
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .context("HTTP client")?;
+    let daemon = DaemonStub::start().await?;
+    let mut consumer = Consumer::start("127.0.0.1:0", 204, Duration::ZERO).await?;
+    let mut proxy = Proxy::start(s, &opts.proxy_bin, &daemon.url()).await?;
+    let result = async {
+        proxy.wait_ready(&client, Duration::from_secs(15)).await?;
+        subscribe_all(&client, &proxy.api_base, &s.node, &mut consumer).await?;
+        let t0 = Instant::now();
+        let mut received = Vec::new();
+        let live = opts.live;
+        let socket = proxy.socket.clone();
+        let lines = tl.lines.clone();
+        let player = play(&socket, &lines, t0, opts.speed, |l| {
+            if live {
+                println!("{:9.3}    > [{}] {}", l.t, l.conn, l.text);
+            }
+        });
+        tokio::pin!(player);
+        let end = t0 + Duration::from_secs_f64(tl.end / opts.speed + opts.grace);
+        let mut playing = true;
+        loop {
+            tokio::select! {
+                r = &mut player, if playing => { r?; playing = false; }
+                Some(d) = consumer.rx.recv() => {
+                    if let Some(r) = observe(&d, t0, opts.speed, &s.node) {
+                        if live {
+                            println!("{:9.3}    < {}", r.obs.t, super::report::event_line(&r.obs));
+                        }
+                        received.push(r);
+                    }
+                }
+                _ = tokio::time::sleep_until(end.into()) => break,
+            }
+        }
+        let finals = finals(&client, &proxy.api_base, s).await;
+        let events: Vec<Observed> = received.iter().map(|r: &Received| r.obs.clone()).collect();
+        let failures = check(&s.expect, &events, &finals, opts.slack);
+        let mut problems = Vec::new();
+        if daemon.emit_logs_count() == 0 {
+            problems.push("the proxy never called GET /emit-logs".to_string());
+        }
+        Ok::<_, anyhow::Error>(Outcome {
+            scenario: s.name.clone(),
+            mode: "real",
+            timeline: tl,
+            received,
+            finals,
+            failures,
+            problems,
+        })
+    }
+    .await;
+    let tail = proxy.log_tail();
+    proxy.stop().await;
+    result.map_err(|e| e.context(format!("proxy log tail:\n{tail}")))
+}
