@@ -111,7 +111,9 @@ pub fn tokenize(line: &str) -> Tokens<'_> {
         }
         if is_config_like(tok) {
             if let Some((ls, le)) = level_run(bytes, i) {
-                if t.level.is_none() {
+                // Only the tag `T[2]` carries the model's level; suffixes
+                // elsewhere are removed (§2.2 step 2) and forgotten.
+                if t.len == 3 {
                     t.level = Some(line[ls..le].trim_matches(|c| c == '{' || c == '}'));
                 }
                 i = le;
