@@ -698,6 +698,15 @@ fn profile_key_folds_ts2phc() {
 
 type Hint = Option<SyncState>;
 
+/// `(from, to, event, fault, expected (role, hint))`.
+type RoleRow = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<(Role, Hint)>,
+);
+
 fn transition(from: &str, to: &str, event: &str, fault: Option<&str>) -> Option<(Role, Hint)> {
     PortState {
         port: "1",
@@ -715,7 +724,7 @@ fn transition(from: &str, to: &str, event: &str, fault: Option<&str>) -> Option<
 fn role_rule_table() {
     use Role::*;
     use SyncState::{Freerun as F, Holdover as H};
-    let rows: &[(&str, &str, &str, Option<&str>, Option<(Role, Hint)>)] = &[
+    let rows: &[RoleRow] = &[
         // rule 1
         ("UNCALIBRATED", "SLAVE", "MASTER_CLOCK_SELECTED", None, Some((Slave, None))),
         ("LISTENING", "SLAVE", "MASTER_CLOCK_SELECTED", None, Some((Slave, None))),
