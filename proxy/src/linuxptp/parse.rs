@@ -77,7 +77,7 @@ pub fn parse(line: &str) -> Result<LogLine<'_>, ParseError> {
         body(source, stamp, b, text)?
     };
     Ok(LogLine::Entry(Entry {
-        prefix: prefix_of(line, source),
+        prefix: prefix_of(&line[toks.start(0) + source.len()..]),
         source,
         stamp,
         config,
@@ -86,8 +86,8 @@ pub fn parse(line: &str) -> Result<LogLine<'_>, ParseError> {
     }))
 }
 
-fn prefix_of(line: &str, source: &str) -> Prefix {
-    let rest = &line[source.len().min(line.len())..];
+/// The prefix form, from the text right after the source token.
+fn prefix_of(rest: &str) -> Prefix {
     let Some(after) = rest.strip_prefix('[') else {
         return Prefix::Bare;
     };
@@ -187,13 +187,20 @@ fn int_trunc(s: &str) -> Option<i64> {
     }
 }
 
-/// A frequency: signed decimal, `-0` kept as negative zero.
+/// A frequency: signed decimal `[+-]digits[.digits]` (no exponent, no
+/// inf/NaN), `-0` kept as negative zero.
 fn freq(s: &str) -> Option<f64> {
     if let Some(v) = int(s) {
         if v == 0 && s.starts_with('-') {
             return Some(-0.0);
         }
         return Some(v as f64);
+    }
+    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let all = |p: &str| p.bytes().all(|c| c.is_ascii_digit());
+    if whole.is_empty() || !all(whole) || !all(frac) {
+        return None;
     }
     let v: f64 = s.parse().ok()?;
     v.is_finite().then_some(v)
@@ -224,6 +231,9 @@ fn ptp_offset<'a>(b: &[&'a str], text: &'a str) -> Result<Body<'a>, ParseError> 
     }
     let delayed = b.len() == 9 && b[6] == "path" && b[7] == "delay";
     if b[4] != "freq" || !(b.len() == 6 || delayed) {
+        if b[4] == "freq" && b.len() == 8 && b[6] == "path" && b[7] == "delay" {
+            return Err(err(K, Reason::Truncated));
+        }
         return other(K, text);
     }
     Ok(Body::PtpOffset(PtpOffset {
@@ -250,6 +260,10 @@ fn summary<'a>(
     }
     let delayed = b.len() == 12 && b[8] == "delay" && b[10] == "+/-";
     if b[2] != "max" || b[4] != "freq" || b[6] != "+/-" || !(b.len() == 8 || delayed) {
+        let cut = b[2] == "max" && b[4] == "freq" && b[6] == "+/-" && b.get(8) == Some(&"delay");
+        if cut && (b.len() < 11 || (b.len() == 11 && b[10] == "+/-")) {
+            return Err(err(kind, Reason::Truncated));
+        }
         return other(kind, text);
     }
     Ok(wrap(Summary {
@@ -353,6 +367,9 @@ fn phc2sys_offset<'a>(b: &[&'a str], text: &'a str) -> Result<Body<'a>, ParseErr
     }
     let delayed = b.len() == 9 && b[7] == "delay";
     if b[5] != "freq" || !(b.len() == 7 || delayed) {
+        if b[5] == "freq" && b.len() == 8 && b[7] == "delay" {
+            return Err(err(K, Reason::Truncated));
+        }
         return other(K, text);
     }
     Ok(Body::Phc2sysOffset(Phc2sysOffset {
@@ -371,12 +388,13 @@ fn phc2sys_offset<'a>(b: &[&'a str], text: &'a str) -> Result<Body<'a>, ParseErr
 fn ts2phc_offset<'a>(b: &[&'a str], legacy: bool, text: &'a str) -> Result<Body<'a>, ParseError> {
     const K: Kind = Kind::Ts2phcOffset;
     let v = if legacy { &b[1..] } else { b };
-    // v: iface offset <o> <servo> freq <f> [holdover]
-    if v.len() < 4 {
-        return Err(err(K, Reason::Truncated));
-    }
-    if v.len() < 6 || v[4] != "freq" {
-        return other(K, text);
+    // v: iface offset <o> <servo> freq <f> [holdover]. Without the `freq`
+    // word (no servo token: free-running output, other messages) the line does
+    // not fit the pattern and is ignored; `freq` without a value is cut short.
+    match v.get(4) {
+        Some(&"freq") if v.len() == 5 => return Err(err(K, Reason::Truncated)),
+        Some(&"freq") => {}
+        _ => return other(K, text),
     }
     let holdover = match v.len() {
         6 => false,
@@ -503,6 +521,9 @@ fn tbc_status<'a>(b: &[&'a str], text: &'a str) -> Result<Body<'a>, ParseError> 
 
 fn hex_u8(s: &str) -> Option<u8> {
     let h = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X"))?;
+    if h.is_empty() || !h.bytes().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
     u8::from_str_radix(h, 16).ok()
 }
 

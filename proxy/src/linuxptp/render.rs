@@ -1,6 +1,10 @@
 //! `Display` for the line model: the exact text linuxptp and the daemon
 //! print, with linuxptp's printf column widths. The simulator renders every
 //! line it sends with this, so parse∘render is tested as an identity.
+//!
+//! Frequencies are written with `{:+7}` (linuxptp's `%+7.0f` for the
+//! integer values linuxptp prints, and the shortest exact decimal for a
+//! fractional value, so that such a value also survives a round trip).
 
 use std::fmt::{self, Display, Formatter};
 
@@ -20,14 +24,21 @@ impl Display for Entry<'_> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         let (src, stamp, cfg) = (self.source, self.stamp, self.config);
         match self.prefix {
-            Prefix::Raw => match self.level {
-                Some(level) => write!(f, "{src}[{stamp}]: [{cfg}:{level}] ")?,
-                None => write!(f, "{src}[{stamp}]: [{cfg}] ")?,
-            },
-            Prefix::Synthetic => write!(f, "{src}[{stamp}]:[{cfg}] ")?,
-            Prefix::Chronyd => write!(f, "{src}[{stamp}][{cfg}]: ")?,
-            Prefix::Bare => write!(f, "{src} {stamp} {cfg} ")?,
+            Prefix::Raw => write!(f, "{src}[{stamp}]: [{cfg}")?,
+            Prefix::Synthetic => write!(f, "{src}[{stamp}]:[{cfg}")?,
+            Prefix::Chronyd => write!(f, "{src}[{stamp}][{cfg}")?,
+            Prefix::Bare => write!(f, "{src} {stamp} {cfg}")?,
         }
+        // The level suffix is kept in every form, so that render∘parse is
+        // the identity even for a synthetic line that carries one.
+        if let Some(level) = self.level {
+            write!(f, ":{level}")?;
+        }
+        f.write_str(match self.prefix {
+            Prefix::Raw | Prefix::Synthetic => "] ",
+            Prefix::Chronyd => "]: ",
+            Prefix::Bare => " ",
+        })?;
         self.body.fmt(f)
     }
 }
@@ -35,7 +46,7 @@ impl Display for Entry<'_> {
 fn summary(f: &mut Formatter<'_>, s: &Summary) -> fmt::Result {
     write!(
         f,
-        "rms {:4} max {:4} freq {:+6.0} +/- {:3}",
+        "rms {:4} max {:4} freq {:+6} +/- {:3}",
         s.rms, s.max, s.freq, s.freq_sd
     )?;
     if let Some((d, sd)) = s.delay {
@@ -50,7 +61,7 @@ impl Display for Body<'_> {
             Body::PtpOffset(o) => {
                 write!(
                     f,
-                    "master offset {:10} {} freq {:+7.0}",
+                    "master offset {:10} {} freq {:+7}",
                     o.offset,
                     o.servo.token(),
                     o.freq
@@ -85,7 +96,7 @@ impl Display for Body<'_> {
             Body::Phc2sysOffset(o) => {
                 write!(
                     f,
-                    "CLOCK_REALTIME {} offset {:9} {} freq {:+7.0}",
+                    "CLOCK_REALTIME {} offset {:9} {} freq {:+7}",
                     o.source.token(),
                     o.offset,
                     o.servo.token(),
@@ -103,7 +114,7 @@ impl Display for Body<'_> {
             Body::Ts2phcOffset(o) => {
                 write!(
                     f,
-                    "{}{} offset {:10} {} freq {:+7.0}",
+                    "{}{} offset {:10} {} freq {:+7}",
                     o.iface,
                     if o.legacy { " master" } else { "" },
                     o.offset,

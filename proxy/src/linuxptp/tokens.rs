@@ -39,11 +39,23 @@ impl<'a> Tokens<'a> {
     }
 }
 
+/// Delimiter bytes as a lookup table (the tokenizer's hot loop).
+const DELIM: [bool; 256] = {
+    let mut t = [false; 256];
+    let ds = [
+        b' ', b'\t', b'[', b']', b':', b'{', b'}', b'\n', b'\r', 0x0b, 0x0c,
+    ];
+    let mut i = 0;
+    while i < ds.len() {
+        t[ds[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
+#[inline(always)]
 fn is_delim(b: u8) -> bool {
-    matches!(
-        b,
-        b' ' | b'\t' | b'[' | b']' | b':' | b'{' | b'}' | b'\n' | b'\r' | 0x0b | 0x0c
-    )
+    DELIM[b as usize]
 }
 
 fn is_alnum(b: u8) -> bool {
@@ -53,6 +65,9 @@ fn is_alnum(b: u8) -> bool {
 /// Whether `tok` ends with `<alnum>+.<alnum>+.config` (the tag regex of §2.2
 /// step 2).
 fn is_config_like(tok: &str) -> bool {
+    if !tok.as_bytes().ends_with(b"g") {
+        return false;
+    }
     let Some(head) = tok.strip_suffix(".config") else {
         return false;
     };
@@ -111,7 +126,9 @@ pub fn tokenize(line: &str) -> Tokens<'_> {
         }
         if is_config_like(tok) {
             if let Some((ls, le)) = level_run(bytes, i) {
-                if t.level.is_none() {
+                // Only the tag `T[2]` carries the model's level; suffixes
+                // elsewhere are removed (§2.2 step 2) and forgotten.
+                if t.len == 3 {
                     t.level = Some(line[ls..le].trim_matches(|c| c == '{' || c == '}'));
                 }
                 i = le;
@@ -124,13 +141,26 @@ pub fn tokenize(line: &str) -> Tokens<'_> {
     t
 }
 
+/// Position of the next `.config`: a byte scan for `.`, cheaper per line
+/// than setting up a substring searcher.
+fn find_config(bytes: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'.' && bytes[i + 1..].starts_with(b"config") {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
 /// Whether the line contains a configuration name matching
 /// `(ptp4l|ts2phc|phc2sys|synce4l|chronyd)\.[0-9]*\.config` (§2.2 step 3).
 pub fn has_config_name(line: &str) -> bool {
     const PROGS: [&str; 5] = ["ptp4l", "ts2phc", "phc2sys", "synce4l", "chronyd"];
     let bytes = line.as_bytes();
     let mut from = 0;
-    while let Some(pos) = line[from..].find(".config") {
+    while let Some(pos) = find_config(&bytes[from..]) {
         let at = from + pos;
         // Walk back over digits, then expect a '.'.
         let mut j = at;
