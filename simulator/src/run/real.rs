@@ -47,6 +47,32 @@ pub fn default_proxy_bin() -> PathBuf {
     dir.join("cloud-event-proxy")
 }
 
+/// Builds the default proxy binary with cargo (same profile as this
+/// executable), so that `cargo run -p ptp-simulator -- demo` works on a
+/// fresh clone.
+async fn build_proxy(bin: &Path) -> Result<()> {
+    let release = bin
+        .parent()
+        .and_then(Path::file_name)
+        .is_some_and(|p| p == "release");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    eprintln!("{} not found: building it with cargo …", bin.display());
+    let mut cmd = Command::new(cargo);
+    cmd.args(["build", "-p", "ptp-event-proxy", "--bin", "cloud-event-proxy"]);
+    if release {
+        cmd.arg("--release");
+    }
+    let status = cmd
+        .stdin(Stdio::null())
+        .status()
+        .await
+        .context("running cargo to build cloud-event-proxy")?;
+    if !status.success() {
+        bail!("building cloud-event-proxy failed ({status})");
+    }
+    Ok(())
+}
+
 /// A free loopback port (bound and released).
 pub fn free_port() -> Result<u16> {
     let l = std::net::TcpListener::bind("127.0.0.1:0").context("bind 127.0.0.1:0")?;
@@ -65,6 +91,9 @@ pub struct Proxy {
 impl Proxy {
     /// Writes the configuration of `s` and starts the proxy.
     pub async fn start(s: &Scenario, bin: &Path, daemon_url: &str) -> Result<Proxy> {
+        if !bin.exists() && bin == default_proxy_bin() {
+            build_proxy(bin).await?;
+        }
         if !bin.exists() {
             bail!(
                 "proxy binary {} not found (build it with `cargo build -p ptp-event-proxy` or pass --proxy-bin)",

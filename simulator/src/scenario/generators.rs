@@ -405,7 +405,7 @@ impl Out<'_> {
         let body = Body::PtpOffset(PtpOffset {
             offset,
             servo: s,
-            freq: -1100.0 + (offset as f64) / 4.0,
+            freq: (-1100.0 + (offset as f64) / 4.0).round(),
             delay: Some(1585),
         });
         self.ptp4l(t, body);
