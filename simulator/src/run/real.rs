@@ -58,7 +58,13 @@ async fn build_proxy(bin: &Path) -> Result<()> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     eprintln!("{} not found: building it with cargo …", bin.display());
     let mut cmd = Command::new(cargo);
-    cmd.args(["build", "-p", "ptp-event-proxy", "--bin", "cloud-event-proxy"]);
+    cmd.args([
+        "build",
+        "-p",
+        "ptp-event-proxy",
+        "--bin",
+        "cloud-event-proxy",
+    ]);
     if release {
         cmd.arg("--release");
     }
