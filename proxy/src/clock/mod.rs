@@ -129,14 +129,7 @@ impl Engine {
         }
         let files: Vec<_> = self.cfg.files.values().cloned().collect();
         for file in files {
-            for port in &file.ports {
-                let labels = self.l.ptp4l_raw(&port.iface);
-                fx.set(
-                    Family::InterfaceRole,
-                    labels,
-                    port.initial_role.metric_code(),
-                );
-            }
+            self.initial_roles(&file, &mut fx);
             // Refresh thresholds and type of already known profiles.
             let settings = self.cfg.profile(file.profile.as_deref()).cloned();
             if let Some(p) = self.profiles.iter_mut().find(|p| *p.key == *file.name) {
@@ -146,9 +139,8 @@ impl Engine {
         fx
     }
 
-    /// A configuration file loaded lazily after `Effect::WantConfig`.
-    pub fn on_config_file(&mut self, file: crate::config::Ptp4lConfig) -> Effects {
-        let mut fx = Effects::new(Kind::Control);
+    /// Exports the initial role of every port of a loaded file.
+    fn initial_roles(&self, file: &crate::config::Ptp4lConfig, fx: &mut Effects) {
         for port in &file.ports {
             let labels = self.l.ptp4l_raw(&port.iface);
             fx.set(
@@ -157,6 +149,12 @@ impl Engine {
                 port.initial_role.metric_code(),
             );
         }
+    }
+
+    /// A configuration file loaded lazily after `Effect::WantConfig`.
+    pub fn on_config_file(&mut self, file: crate::config::Ptp4lConfig) -> Effects {
+        let mut fx = Effects::new(Kind::Control);
+        self.initial_roles(&file, &mut fx);
         self.cfg.files.insert(file.name.clone(), file);
         fx
     }

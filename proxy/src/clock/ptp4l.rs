@@ -53,6 +53,25 @@ pub(super) fn apply(
 }
 
 impl Engine {
+    /// After an offset line was applied to a proxy-derived main clock: the
+    /// state metric, and on a change the event, E3 and the sync-state.
+    pub(super) fn settle(
+        &mut self,
+        m: MainClock,
+        changed: bool,
+        state_labels: super::Labels,
+        now: Now,
+        fx: &mut Effects,
+    ) {
+        if let Some(s) = m.state {
+            fx.set(Family::ClockState, state_labels, s.metric_code());
+        }
+        if changed {
+            self.publish_lock(&m, now, fx);
+            self.recompute(now, fx);
+        }
+    }
+
     fn offset_metrics(
         &self,
         process: &Label,
@@ -94,13 +113,7 @@ impl Engine {
                 m.offset = o.offset;
                 let changed = apply(m, class, false, timeout, now);
                 let m = m.clone();
-                if let Some(s) = m.state {
-                    fx.set(Family::ClockState, state_labels, s.metric_code());
-                }
-                if changed {
-                    self.publish_lock(&m, now, fx);
-                    self.recompute(now, fx);
-                }
+                self.settle(m, changed, state_labels, now, fx);
             }
             ProfileType::Tbc => {
                 let mut internal = MainClock {

@@ -57,13 +57,7 @@ impl Engine {
                 m.offset = o.offset;
                 let changed = apply(m, class, true, timeout, now);
                 let m = m.clone();
-                if let Some(s) = m.state {
-                    fx.set(Family::ClockState, state_labels, s.metric_code());
-                }
-                if changed {
-                    self.publish_lock(&m, now, fx);
-                    self.recompute(now, fx);
-                }
+                self.settle(m, changed, state_labels, now, fx);
             }
             _ => {
                 let state = class.plain_state();
