@@ -113,7 +113,10 @@ pub async fn wait_registered(producer: &Proxy, n: usize) -> Result<()> {
         .collect();
     wait_for("sidecar registration", Duration::from_secs(20), || async {
         let text = producer.scrape().await.ok()?;
-        lines.iter().all(|l| text.contains(l.as_str())).then_some(())
+        lines
+            .iter()
+            .all(|l| text.contains(l.as_str()))
+            .then_some(())
     })
     .await
 }

@@ -66,9 +66,15 @@ async fn every_error_row() -> anyhow::Result<()> {
         assert_error(r, 413).await?;
         // Unknown ids.
         assert_error(c.get(proxy.url("/subscriptions/nope")).send().await?, 400).await?;
-        assert_error(c.delete(proxy.url("/subscriptions/nope")).send().await?, 400).await?;
         assert_error(
-            c.put(proxy.url("/subscriptions/status/nope")).send().await?,
+            c.delete(proxy.url("/subscriptions/nope")).send().await?,
+            400,
+        )
+        .await?;
+        assert_error(
+            c.put(proxy.url("/subscriptions/status/nope"))
+                .send()
+                .await?,
             400,
         )
         .await?;
@@ -103,7 +109,14 @@ async fn shapes_of_the_v1_routes() -> anyhow::Result<()> {
     let c = reqwest::Client::new();
     let consumer = Consumer::start(Reply::default()).await?;
     for proxy in [&chain.sidecar, &chain.producer] {
-        assert_eq!(c.get(proxy.url("/subscriptions")).send().await?.text().await?, "[]");
+        assert_eq!(
+            c.get(proxy.url("/subscriptions"))
+                .send()
+                .await?
+                .text()
+                .await?,
+            "[]"
+        );
         let health = c.get(proxy.url("/health")).send().await?;
         assert_eq!(health.status(), 200);
         assert_eq!(health.text().await?, "OK");
@@ -149,7 +162,12 @@ async fn shapes_of_the_v1_routes() -> anyhow::Result<()> {
             .json()
             .await?;
         assert_eq!(one, first);
-        let list: Value = c.get(proxy.url("/subscriptions")).send().await?.json().await?;
+        let list: Value = c
+            .get(proxy.url("/subscriptions"))
+            .send()
+            .await?
+            .json()
+            .await?;
         assert_eq!(list.as_array().map(Vec::len), Some(2));
         // Ping.
         let r = c
@@ -168,11 +186,30 @@ async fn shapes_of_the_v1_routes() -> anyhow::Result<()> {
         let r = c.delete(proxy.url("/subscriptions")).send().await?;
         assert_eq!(r.status(), 200);
         assert_eq!(r.text().await?, r#"{"status":"deleted all subscriptions"}"#);
-        assert_eq!(c.get(proxy.url("/subscriptions")).send().await?.text().await?, "[]");
+        assert_eq!(
+            c.get(proxy.url("/subscriptions"))
+                .send()
+                .await?
+                .text()
+                .await?,
+            "[]"
+        );
     }
     // Publishers: three on the producer (stable ids), none on the sidecar.
-    assert_eq!(c.get(chain.sidecar.url("/publishers")).send().await?.text().await?, "[]");
-    let pubs: Value = c.get(chain.producer.url("/publishers")).send().await?.json().await?;
+    assert_eq!(
+        c.get(chain.sidecar.url("/publishers"))
+            .send()
+            .await?
+            .text()
+            .await?,
+        "[]"
+    );
+    let pubs: Value = c
+        .get(chain.producer.url("/publishers"))
+        .send()
+        .await?
+        .json()
+        .await?;
     let pubs = pubs.as_array().cloned().unwrap_or_default();
     let resources: Vec<_> = pubs.iter().map(|p| p["resource"].clone()).collect();
     assert_eq!(
@@ -184,7 +221,10 @@ async fn shapes_of_the_v1_routes() -> anyhow::Result<()> {
         ]
     );
     let id = pubs[0]["id"].as_str().unwrap_or("");
-    let base = format!("http://localhost:{}/api/ocloudNotifications/v1", chain.producer.api_port);
+    let base = format!(
+        "http://localhost:{}/api/ocloudNotifications/v1",
+        chain.producer.api_port
+    );
     assert_eq!(pubs[0]["endpointUri"], format!("{base}/dummy"));
     assert_eq!(pubs[0]["uriLocation"], format!("{base}/publishers/{id}"));
     let one: Value = c
@@ -229,7 +269,10 @@ async fn ping_sends_the_current_state_with_the_subscription_id() -> anyhow::Resu
     assert_eq!(last["id"], id.as_str());
     assert_eq!(last["data"]["values"][0]["value"], "LOCKED");
     let m = chain.sidecar.scrape().await?;
-    assert!(m.contains("cne_api_status_ping{status=\"success\"} 1"), "{m}");
+    assert!(
+        m.contains("cne_api_status_ping{status=\"success\"} 1"),
+        "{m}"
+    );
     Ok(())
 }
 
@@ -254,8 +297,10 @@ async fn deletes_reach_the_producer() -> anyhow::Result<()> {
     };
     wait_for("DELETE then NEW", Duration::from_secs(10), || async {
         let t = chain.producer.scrape().await.ok()?;
-        (t.contains(&sender(LOCK, 0)) && t.contains(&sender(OS, 1)) && t.contains(&sender(CLASS, 1)))
-            .then_some(())
+        (t.contains(&sender(LOCK, 0))
+            && t.contains(&sender(OS, 1))
+            && t.contains(&sender(CLASS, 1)))
+        .then_some(())
     })
     .await?;
     c.delete(chain.sidecar.url("/subscriptions")).send().await?;

@@ -17,10 +17,15 @@ async fn subscribe_all(sidecar: &Proxy, consumer: &Consumer) -> anyhow::Result<V
         let (status, text) = subscribe(sidecar, suffix, &consumer.endpoint()).await?;
         assert_eq!(status, 201, "{text}");
         // PubSub keys in the documented order.
-        let pos: Vec<usize> = ["\"id\"", "\"endpointUri\"", "\"uriLocation\"", "\"resource\""]
-            .iter()
-            .map(|k| text.find(k).unwrap_or(usize::MAX))
-            .collect();
+        let pos: Vec<usize> = [
+            "\"id\"",
+            "\"endpointUri\"",
+            "\"uriLocation\"",
+            "\"resource\"",
+        ]
+        .iter()
+        .map(|k| text.find(k).unwrap_or(usize::MAX))
+        .collect();
         assert!(pos.windows(2).all(|w| w[0] < w[1]), "{text}");
         let v: Value = serde_json::from_str(&text)?;
         let id = v["id"].as_str().unwrap_or("").to_string();
@@ -89,7 +94,10 @@ async fn events_reach_the_application_in_order_with_the_v1_shape() -> anyhow::Re
     assert_eq!(got[1]["id"], ids[1].as_str());
     assert_eq!(got[1]["data"]["values"][1]["value"], "-7");
     assert_eq!(got[2]["id"], ids[2].as_str());
-    assert_eq!(got[2]["type"], "event.sync.ptp-status.ptp-clock-class-change");
+    assert_eq!(
+        got[2]["type"],
+        "event.sync.ptp-status.ptp-clock-class-change"
+    );
 
     // Metrics on both sides.
     let p = chain.producer.scrape().await?;
@@ -205,6 +213,9 @@ async fn producer_local_subscriptions_receive_v1_events() -> anyhow::Result<()> 
     .await?;
     assert_eq!(got[0]["id"], v["id"]);
     assert_eq!(got[0]["source"], Proxy::address(LOCK));
-    assert_eq!(got[0]["data"]["values"][0]["resource"], format!("/cluster/node/{NODE}/ens2fx/master"));
+    assert_eq!(
+        got[0]["data"]["values"][0]["resource"],
+        format!("/cluster/node/{NODE}/ens2fx/master")
+    );
     Ok(())
 }

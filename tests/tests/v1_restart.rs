@@ -4,9 +4,7 @@
 
 use std::time::Duration;
 
-use ptp_tests::v1::{
-    events, start_producer, start_sidecar, subscribe, Chain, LOCK, OS, STARTUP,
-};
+use ptp_tests::v1::{events, start_producer, start_sidecar, subscribe, Chain, LOCK, OS, STARTUP};
 use ptp_tests::{wait_for, Consumer, Dirs, Reply};
 use serde_json::Value;
 
@@ -51,10 +49,14 @@ async fn producer_restart_without_store_gets_the_registration_again() -> anyhow:
     .await
     .map_err(|e| anyhow::anyhow!("{e}\nsidecar log:\n{}", sidecar.log()))?;
     let _conn = producer.send(STARTUP).await?;
-    let got = wait_for("an event after the restart", Duration::from_secs(10), || async {
-        let e = events(&consumer.received());
-        (!e.is_empty()).then_some(e)
-    })
+    let got = wait_for(
+        "an event after the restart",
+        Duration::from_secs(10),
+        || async {
+            let e = events(&consumer.received());
+            (!e.is_empty()).then_some(e)
+        },
+    )
     .await?;
     assert_eq!(got[0]["id"], id);
     assert_eq!(got[0]["data"]["values"][0]["value"], "LOCKED");
@@ -78,11 +80,17 @@ async fn sidecar_restart_keeps_its_subscriptions() -> anyhow::Result<()> {
         assert_eq!(status, 201, "{text}");
         ids.push(serde_json::from_str::<Value>(&text)?["id"].clone());
     }
-    let before: Value = reqwest::get(sidecar.url("/subscriptions")).await?.json().await?;
+    let before: Value = reqwest::get(sidecar.url("/subscriptions"))
+        .await?
+        .json()
+        .await?;
     assert!(sidecar.stop().await?.success());
 
     let sidecar = start_sidecar(&sidecar_dirs, producer_transport, sidecar_transport, &[]).await?;
-    let after: Value = reqwest::get(sidecar.url("/subscriptions")).await?.json().await?;
+    let after: Value = reqwest::get(sidecar.url("/subscriptions"))
+        .await?
+        .json()
+        .await?;
     assert_eq!(before, after);
     assert_eq!(after.as_array().map(Vec::len), Some(2));
     wait_registered_two(&producer).await?;

@@ -251,7 +251,7 @@ async fn create(hub: &V1Hub, req: Request<Body>, path: &str) -> Response<Body> {
     let body = match read_body(req, path).await {
         Ok(b) => b,
         Err(r) => {
-            return fail(r.status(), "request body larger than 64 KiB", path);
+            return super::http::closing(fail(r.status(), "request body larger than 64 KiB", path));
         }
     };
     let request = match parse_request(&body) {
@@ -382,7 +382,10 @@ mod tests {
             .expect("valid");
         assert_eq!(r.resource, "/r");
         assert!(!r.oran);
-        assert_eq!(r.endpoint.map(|e| e.0).as_deref(), Some("http://127.0.0.1:1/e"));
+        assert_eq!(
+            r.endpoint.map(|e| e.0).as_deref(),
+            Some("http://127.0.0.1:1/e")
+        );
         let r = parse_request(br#"{"ResourceAddress":"/r","EndpointUri":"http://a:1/"}"#)
             .expect("valid");
         assert!(r.oran);
@@ -401,7 +404,11 @@ mod tests {
             br#"{"resource":"/r","endpointUri":5}"#,
             br#"{"resource":7}"#,
         ] {
-            assert!(parse_request(bad).is_err(), "{}", String::from_utf8_lossy(bad));
+            assert!(
+                parse_request(bad).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
         }
     }
 

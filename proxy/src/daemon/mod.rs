@@ -45,8 +45,6 @@ pub enum DaemonError {
     Socket(#[from] crate::socket::SocketError),
     #[error("delivery: {0}")]
     Delivery(#[from] crate::delivery::DeliveryError),
-    #[error("the {0} role is not supported by this build")]
-    Unsupported(&'static str),
     #[error("--transport-host has no port")]
     NoTransportPort,
 }
@@ -84,12 +82,8 @@ pub async fn run_until(
 }
 
 /// A future that resolves once `rx` turns true.
-pub(crate) fn stopped(
-    mut rx: watch::Receiver<bool>,
-) -> impl std::future::Future<Output = ()> + Send + 'static {
-    async move {
-        let _ = rx.wait_for(|s| *s).await;
-    }
+pub(crate) async fn stopped(mut rx: watch::Receiver<bool>) {
+    let _ = rx.wait_for(|s| *s).await;
 }
 
 async fn run_v2(

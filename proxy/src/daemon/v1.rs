@@ -16,7 +16,7 @@ use crate::linuxptp::SyncState;
 use crate::metrics::Metrics;
 use crate::store::{Store, StoreRole};
 use crate::transport::{base_string, sidecar_client_id, Registrar};
-use crate::v1hub::{V1Hub, V1Role};
+use crate::v1hub::{V1Hub, V1HubSettings, V1Role};
 
 pub(super) async fn run(
     settings: Settings,
@@ -51,10 +51,12 @@ pub(super) async fn run(
     let delivery = Delivery::new(DeliveryConfig::default(), obs)?;
     let port = settings.api_port;
     let hub = Arc::new(V1Hub::new(
-        role,
-        &node,
-        settings.v1_format,
-        port,
+        V1HubSettings {
+            role,
+            node: &node,
+            format: settings.v1_format,
+            api_port: port,
+        },
         data,
         store,
         delivery.clone(),
@@ -74,8 +76,7 @@ pub(super) async fn run(
         .ok_or(DaemonError::NoTransportPort)?;
     let metrics_listener = bind_tcp("metrics", &settings.metrics_addr).await?;
     let api_listener = bind_tcp("REST API", &format!("0.0.0.0:{port}")).await?;
-    let transport_listener =
-        bind_tcp("transport", &format!("0.0.0.0:{transport_port}")).await?;
+    let transport_listener = bind_tcp("transport", &format!("0.0.0.0:{transport_port}")).await?;
     // 4. Producer: engine and socket.
     let producer_tasks = if is_producer {
         Some(producer::start(&settings, &node, hub.clone(), metrics.clone(), last_sync).await?)
@@ -89,7 +90,11 @@ pub(super) async fn run(
     let http = crate::hub::plain_client();
     let api = Arc::new(V1Api {
         hub: hub.clone(),
-        producers: if is_producer { Vec::new() } else { producers.clone() },
+        producers: if is_producer {
+            Vec::new()
+        } else {
+            producers.clone()
+        },
         client_id: client_id.clone(),
         http: http.clone(),
     });

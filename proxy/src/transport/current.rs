@@ -76,7 +76,10 @@ pub async fn fetch_current_data(
                 continue;
             }
         };
-        let Some(kind) = ev.resource().or_else(|| Resource::from_v1_address(resource)) else {
+        let Some(kind) = ev
+            .resource()
+            .or_else(|| Resource::from_v1_address(resource))
+        else {
             last = format!("producer {p}: CurrentState for an unknown resource");
             continue;
         };

@@ -67,8 +67,12 @@ impl Registrar {
                 .await;
             match r {
                 Ok(r) if r.status().is_success() => return,
-                Ok(r) => tracing::info!(producer = %self.producer, attempt, status = r.status().as_u16(), "producer health check failed"),
-                Err(e) => tracing::info!(producer = %self.producer, attempt, error = %e, "producer health check failed"),
+                Ok(r) => {
+                    tracing::info!(producer = %self.producer, attempt, status = r.status().as_u16(), "producer health check failed")
+                }
+                Err(e) => {
+                    tracing::info!(producer = %self.producer, attempt, error = %e, "producer health check failed")
+                }
             }
             if attempt < PROBE_TRIES {
                 tokio::time::sleep(PROBE_GAP).await;
@@ -114,8 +118,12 @@ impl Registrar {
                     tracing::warn!(producer = %self.producer, action = subject, status = r.status().as_u16(), "registration refused; not retried");
                     return;
                 }
-                Ok(r) => tracing::info!(producer = %self.producer, action = subject, status = r.status().as_u16(), "registration failed; retrying"),
-                Err(e) => tracing::info!(producer = %self.producer, action = subject, error = %e, "registration failed; retrying"),
+                Ok(r) => {
+                    tracing::info!(producer = %self.producer, action = subject, status = r.status().as_u16(), "registration failed; retrying")
+                }
+                Err(e) => {
+                    tracing::info!(producer = %self.producer, action = subject, error = %e, "registration failed; retrying")
+                }
             }
             tokio::time::sleep(backoff(n)).await;
             n = n.saturating_add(1);

@@ -11,7 +11,9 @@ use axum::body::Body;
 use axum::http::{Method, Request, Response, StatusCode};
 use tokio::net::TcpListener;
 
-use crate::api::http::{cleaned, empty, json, not_allowed, not_found, problem, read_body, redirect};
+use crate::api::http::{
+    cleaned, empty, json, not_allowed, not_found, problem, read_body, redirect,
+};
 use crate::events::{parse_transport_event, transport_current_state, EventData, Resource};
 use crate::v1hub::{SubscriberDoc, V1Hub, V1Role};
 

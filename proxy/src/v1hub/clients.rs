@@ -236,7 +236,11 @@ impl V1Hub {
             Action::New => {
                 // Mark it active again: a fresh queue and failure counter.
                 if let Some((key, url)) = old_key {
-                    if url.as_str() != event_url(&doc.endpoint).map(|u| u.to_string()).unwrap_or_default() {
+                    if url.as_str()
+                        != event_url(&doc.endpoint)
+                            .map(|u| u.to_string())
+                            .unwrap_or_default()
+                    {
                         self.delivery.remove_subscriber(&key);
                     }
                 }

@@ -19,7 +19,10 @@ impl V1Hub {
         let ok = ev.resource_kind();
         if let Ok(m) = self.metrics.lock() {
             m.transport_events_received
-                .with_label_values(&[ev.resource.as_str(), if ok.is_some() { "success" } else { "failed" }])
+                .with_label_values(&[
+                    ev.resource.as_str(),
+                    if ok.is_some() { "success" } else { "failed" },
+                ])
                 .inc();
         }
         let Some(kind) = ok else {

@@ -85,6 +85,16 @@ pub enum V1CreateError {
     Store(#[from] crate::store::StoreError),
 }
 
+/// What the hub is built for.
+#[derive(Debug, Clone, Copy)]
+pub struct V1HubSettings<'a> {
+    pub role: V1Role,
+    pub node: &'a str,
+    pub format: V1Format,
+    /// `--api-port` (of `uriLocation`).
+    pub api_port: u16,
+}
+
 /// Shared by the engine task (producer), the REST v1 handlers and the
 /// transport listeners.
 pub struct V1Hub {
@@ -119,15 +129,18 @@ impl V1Hub {
     /// Builds the hub from the loaded store. The producer's missing v1
     /// publisher ids are created (the caller persists with `persist_now`).
     pub fn new(
-        role: V1Role,
-        node: &str,
-        format: V1Format,
-        api_port: u16,
+        settings: V1HubSettings<'_>,
         mut data: StoreData,
         store: Store,
         delivery: Delivery,
         metrics: SharedMetrics,
     ) -> V1Hub {
+        let V1HubSettings {
+            role,
+            node,
+            format,
+            api_port,
+        } = settings;
         let base = format!("http://localhost:{api_port}/api/ocloudNotifications/v1");
         if role == V1Role::Producer {
             for r in Resource::V1 {
@@ -238,7 +251,11 @@ impl V1Hub {
 
     /// Every local subscription, in creation order.
     pub fn list(&self) -> Vec<V1Sub> {
-        lock(&self.state).subs.iter().map(|a| a.sub.clone()).collect()
+        lock(&self.state)
+            .subs
+            .iter()
+            .map(|a| a.sub.clone())
+            .collect()
     }
 
     /// One local subscription.
