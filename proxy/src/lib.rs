@@ -20,3 +20,5 @@ pub mod hub;
 pub mod metrics;
 pub mod socket;
 pub mod store;
+pub mod transport;
+pub mod v1hub;

@@ -36,6 +36,12 @@ pub struct Metrics {
     pub delivery_attempts: IntCounterVec,
     pub socket_lines: IntCounterVec,
     pub socket_connections: IntGauge,
+    pub transport_events_published: GaugeVec,
+    pub transport_events_received: GaugeVec,
+    pub transport_sender: GaugeVec,
+    pub transport_receiver: GaugeVec,
+    pub transport_status_check_published: GaugeVec,
+    pub transport_connection_reset: Gauge,
 }
 
 #[derive(Clone)]
@@ -219,6 +225,12 @@ impl Metrics {
         let socket_connections = IntGauge::new("cne_socket_connections", "open daemon connections")
             .expect("static metric definition");
         register(&r, &socket_connections);
+        let transport_connection_reset = Gauge::new(
+            "cne_transport_connection_reset",
+            "v1: connection resets seen on transport deliveries",
+        )
+        .expect("static metric definition");
+        register(&r, &transport_connection_reset);
         let m = Metrics {
             node: node.to_string(),
             ptp,
@@ -278,6 +290,37 @@ impl Metrics {
                 &["kind", "result"],
             ),
             socket_connections,
+            transport_events_published: gauge_vec(
+                &r,
+                "cne_transport_events_published",
+                "v1 transport deliveries",
+                &["address", "status"],
+            ),
+            transport_events_received: gauge_vec(
+                &r,
+                "cne_transport_events_received",
+                "v1 transport events received",
+                &["address", "status"],
+            ),
+            transport_sender: gauge_vec(
+                &r,
+                "cne_transport_sender",
+                "v1 producer: registered clients per resource",
+                &["address", "status"],
+            ),
+            transport_receiver: gauge_vec(
+                &r,
+                "cne_transport_receiver",
+                "v1 consumer sidecar: local subscriptions per resource",
+                &["address", "status"],
+            ),
+            transport_status_check_published: gauge_vec(
+                &r,
+                "cne_transport_status_check_published",
+                "v1 consumer sidecar: CurrentState requests forwarded",
+                &["address", "status"],
+            ),
+            transport_connection_reset,
             registry: r,
         };
         for reason in ["queue_full", "delivery_failed", "subscriber_removed"] {

@@ -16,6 +16,7 @@ use tokio::net::UnixStream;
 use tokio::process::{Child, Command};
 
 pub mod consumer;
+pub mod v1;
 pub use consumer::{Consumer, Reply};
 
 /// The node name the tests use.
@@ -122,11 +123,28 @@ pub struct Proxy {
     pub metrics_port: u16,
     pub socket: PathBuf,
     pub stderr_log: PathBuf,
+    /// API base path: `/api/ocloudNotifications/v2` or `…/v1`.
+    pub base: &'static str,
 }
 
 impl Proxy {
     /// Starts the binary on `dirs` and waits until `/health` answers.
     pub async fn start(dirs: &Dirs, extra: &[&str]) -> Result<Proxy> {
+        Self::start_with_env(dirs, extra, &[]).await
+    }
+
+    /// As [`Proxy::start`], with extra environment variables. An
+    /// `--api-version=1…` argument selects the v1 API base path.
+    pub async fn start_with_env(
+        dirs: &Dirs,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<Proxy> {
+        let base = if extra.iter().any(|a| a.starts_with("--api-version=1")) {
+            "/api/ocloudNotifications/v1"
+        } else {
+            "/api/ocloudNotifications/v2"
+        };
         let api_port = free_port();
         let metrics_port = free_port();
         let stderr_log = dirs.root.path().join(format!("proxy-{api_port}.log"));
@@ -145,6 +163,7 @@ impl Proxy {
             .env("NODE_NAME", NODE)
             .env("PTP_PROFILE_PATH", dirs.profiles())
             .env("LOG_LEVEL", "debug")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::from(log))
             .kill_on_drop(true);
@@ -155,6 +174,7 @@ impl Proxy {
             metrics_port,
             socket: dirs.socket(),
             stderr_log,
+            base,
         };
         let url = p.url("/health");
         let client = reqwest::Client::new();
@@ -176,12 +196,10 @@ impl Proxy {
         Ok(p)
     }
 
-    /// `http://127.0.0.1:<api>/api/ocloudNotifications/v2<path>`.
+    /// `http://127.0.0.1:<api>/api/ocloudNotifications/v2<path>` (`…/v1…`
+    /// for a v1 proxy).
     pub fn url(&self, path: &str) -> String {
-        format!(
-            "http://127.0.0.1:{}/api/ocloudNotifications/v2{path}",
-            self.api_port
-        )
+        format!("http://127.0.0.1:{}{}{path}", self.api_port, self.base)
     }
 
     /// Full resource address of a suffix.

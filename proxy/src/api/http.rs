@@ -113,18 +113,27 @@ pub fn redirect(to: &str, query: Option<&str>) -> Response<Body> {
     r
 }
 
+/// Marks a response as the last on its connection (`Connection: close`):
+/// used when the request body was not read, so that clients do not reuse
+/// a connection the server is about to close.
+pub fn closing(mut r: Response<Body>) -> Response<Body> {
+    r.headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    r
+}
+
 /// Reads a request body of at most [`MAX_BODY`] bytes.
 pub async fn read_body(
     req: axum::http::Request<Body>,
     instance: &str,
 ) -> Result<bytes::Bytes, Response<Body>> {
     let too_large = || {
-        problem(
+        closing(problem(
             StatusCode::PAYLOAD_TOO_LARGE,
             "request body larger than 64 KiB",
             instance,
             &[],
-        )
+        ))
     };
     let declared = req
         .headers()

@@ -3,6 +3,7 @@
 //! hub's snapshot and never call into the engine.
 
 pub mod http;
+pub mod v1;
 pub mod v2;
 
 use std::sync::Arc;

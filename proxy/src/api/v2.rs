@@ -25,7 +25,7 @@ fn info_json(s: &SubscriptionInfo) -> String {
 }
 
 /// A list indented with one space per level, like the reference.
-fn list_json(items: &[String]) -> String {
+pub(crate) fn list_json(items: &[String]) -> String {
     if items.is_empty() {
         return "[]".to_string();
     }

@@ -125,6 +125,18 @@ pub struct GlobalArgs {
     )]
     pub v1_format: String,
 
+    /// v1 consumer sidecar: seconds between the periodic re-sends of the
+    /// full subscription set to every producer (hidden; tests shorten it)
+    #[arg(
+        long,
+        global = true,
+        hide = true,
+        value_name = "SECONDS",
+        default_value_t = 60,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub v1_resync_interval: u64,
+
     /// Path of the event socket the linuxptp-daemon writes to
     #[arg(
         long,

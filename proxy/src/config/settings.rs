@@ -94,6 +94,9 @@ pub struct Settings {
     pub publishers: Vec<url::Url>,
     /// `--v1-format`.
     pub v1_format: V1Format,
+    /// v1 consumer sidecar: period of the full NEW re-send to the producers
+    /// (hidden flag `--v1-resync-interval`, seconds; default 60).
+    pub v1_resync_interval: Duration,
     /// Event socket path.
     pub socket: PathBuf,
     /// Base URL of the linuxptp-daemon.
@@ -317,6 +320,7 @@ fn resolve(
         transport_url,
         publishers,
         v1_format: g.v1_format.parse().unwrap_or_default(),
+        v1_resync_interval: Duration::from_secs(g.v1_resync_interval),
         socket: g.socket,
         daemon_url,
         config_dir: g.ptp_config_dir,

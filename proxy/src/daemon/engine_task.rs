@@ -11,7 +11,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::clock::{Effect, Effects, Engine, Now};
 use crate::config::{NodeConfig, Settings};
-use crate::hub::Hub;
+use crate::hub::EventSink;
 use crate::linuxptp::{parse, Control as LineControl, LogLine};
 use crate::metrics::SharedMetrics;
 use crate::socket::QueuedLine;
@@ -28,7 +28,7 @@ pub(super) struct EngineTask {
     pub lines: mpsc::Receiver<QueuedLine>,
     pub control: mpsc::Receiver<Control>,
     pub epoch: watch::Sender<u64>,
-    pub hub: Arc<Hub>,
+    pub hub: Arc<dyn EventSink>,
     pub metrics: SharedMetrics,
     pub settings: Settings,
     pub node: String,
@@ -134,9 +134,7 @@ impl EngineTask {
             match e {
                 Effect::Publish(data, time) => published.push((data, *time)),
                 Effect::PersistSyncState(s) => {
-                    let hub = self.hub.clone();
-                    let s = s.as_str();
-                    tokio::spawn(async move { hub.persist_sync_state(s).await });
+                    self.hub.clone().persist_sync_state(s.as_str());
                 }
                 Effect::WantConfig(name) => {
                     let due = want.get(name).is_none_or(|t| t.elapsed().as_secs() >= 1);

@@ -9,15 +9,16 @@
 mod configs;
 mod engine_task;
 mod observer;
+mod producer;
 mod replay;
+mod v1;
 
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 
-use crate::clock::Engine;
 use crate::config::Settings;
 use crate::delivery::{Delivery, DeliveryConfig};
 use crate::hub::Hub;
@@ -44,8 +45,8 @@ pub enum DaemonError {
     Socket(#[from] crate::socket::SocketError),
     #[error("delivery: {0}")]
     Delivery(#[from] crate::delivery::DeliveryError),
-    #[error("the {0} role is not supported by this build")]
-    Unsupported(&'static str),
+    #[error("--transport-host has no port")]
+    NoTransportPort,
 }
 
 async fn bind_tcp(what: &'static str, addr: &str) -> Result<TcpListener, DaemonError> {
@@ -58,24 +59,38 @@ async fn bind_tcp(what: &'static str, addr: &str) -> Result<TcpListener, DaemonE
         })
 }
 
-/// Runs the v2 producer until SIGTERM/SIGINT.
+/// Runs the proxy in the role of `settings` until SIGTERM/SIGINT.
 pub async fn run(settings: Settings) -> Result<(), DaemonError> {
     run_until(settings, wait_for_signal()).await
 }
 
-/// Runs the v2 producer until `shutdown` resolves (the simulator's demo runs
-/// the proxy in-process this way).
+/// Runs the proxy in the role of `settings` until `shutdown` resolves (the
+/// simulator's demo runs the proxy in-process this way).
 pub async fn run_until(
     settings: Settings,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), DaemonError> {
-    if settings.role != crate::config::ProxyRole::V2Producer {
-        return Err(DaemonError::Unsupported(settings.role.describe()));
-    }
-    let node = settings.node_name.clone().ok_or(DaemonError::NoNodeName)?;
     for w in &settings.warnings {
         tracing::warn!("{w}");
     }
+    match settings.role {
+        crate::config::ProxyRole::V2Producer => run_v2(settings, shutdown).await,
+        crate::config::ProxyRole::V1Producer | crate::config::ProxyRole::V1Consumer => {
+            v1::run(settings, shutdown).await
+        }
+    }
+}
+
+/// A future that resolves once `rx` turns true.
+pub(crate) async fn stopped(mut rx: watch::Receiver<bool>) {
+    let _ = rx.wait_for(|s| *s).await;
+}
+
+async fn run_v2(
+    settings: Settings,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), DaemonError> {
+    let node = settings.node_name.clone().ok_or(DaemonError::NoNodeName)?;
     // 1. Store (with the import of the reference's files).
     let (store, data, report) = Store::open(&settings.store_path, StoreRole::V2Producer)?;
     tracing::info!(?report, path = %store.path().display(), "store opened");
@@ -83,11 +98,9 @@ pub async fn run_until(
         .last_sync_state
         .as_deref()
         .and_then(SyncState::from_name);
-    // 2. Configuration.
-    let node_config = configs::load(&settings, &node).await;
-    // 3. Metrics, delivery, hub.
+    // 2. Metrics, delivery, hub.
     let metrics = Arc::new(Mutex::new(Metrics::new(&node)));
-    let hub_cell: Arc<OnceLock<std::sync::Weak<Hub>>> = Arc::new(OnceLock::new());
+    let hub_cell: Arc<OnceLock<observer::DeadHandler>> = Arc::new(OnceLock::new());
     let observer = Arc::new(observer::MetricsObserver::new(
         metrics.clone(),
         hub_cell.clone(),
@@ -109,54 +122,21 @@ pub async fn run_until(
         delivery.clone(),
         metrics.clone(),
     ));
-    let _ = hub_cell.set(Arc::downgrade(&hub));
+    let weak = Arc::downgrade(&hub);
+    let _ = hub_cell.set(Arc::new(move |key| {
+        if let Some(hub) = weak.upgrade() {
+            tokio::spawn(async move { hub.remove_dead(&key).await });
+        }
+    }));
     hub.persist_now().await?;
-    // 4. Listeners.
+    // 3. Listeners.
     let metrics_listener = bind_tcp("metrics", &settings.metrics_addr).await?;
     let api_listener = bind_tcp("REST API", &format!("0.0.0.0:{port}")).await?;
-    // 5. Engine task and socket.
-    let (line_tx, line_rx) = mpsc::channel(crate::socket::QUEUE_CAPACITY);
-    let (ctl_tx, ctl_rx) = mpsc::channel(16);
-    let (epoch_tx, epoch_rx) = watch::channel(0u64);
-    let mut engine = Engine::new(&node, last_sync);
-    let fx = engine.on_config(node_config);
-    let engine_ctx = engine_task::EngineTask {
-        engine,
-        lines: line_rx,
-        control: ctl_rx,
-        epoch: epoch_tx,
-        hub: hub.clone(),
-        metrics: metrics.clone(),
-        settings: settings.clone(),
-        node: node.clone(),
-        last_snapshot: None,
-    };
-    let engine_handle = tokio::spawn(engine_ctx.run(fx));
-    let mut accept_handle = None;
-    if settings.read_socket {
-        let listener = crate::socket::bind(&settings.socket).await?;
-        let replay = replay::Replayer::new(settings.daemon_url.clone());
-        accept_handle = Some(tokio::spawn(crate::socket::accept_loop(
-            listener,
-            crate::socket::SocketContext {
-                queue: line_tx.clone(),
-                epoch: epoch_rx,
-                metrics: metrics.clone(),
-                on_accept: Arc::new(move || replay.trigger()),
-            },
-        )));
-        tracing::info!(socket = %settings.socket.display(), "event socket listening");
-    }
-    let reload = tokio::spawn(configs::reload_loop(
-        settings.clone(),
-        node.clone(),
-        ctl_tx.clone(),
-    ));
-    // 6. Serve until a signal.
+    // 4. Engine task, socket, configuration.
+    let producer =
+        producer::start(&settings, &node, hub.clone(), metrics.clone(), last_sync).await?;
+    // 5. Serve until a signal.
     let (stop_tx, stop_rx) = watch::channel(false);
-    let stopped = |mut rx: watch::Receiver<bool>| async move {
-        let _ = rx.wait_for(|s| *s).await;
-    };
     let api = tokio::spawn(crate::api::serve_v2(
         api_listener,
         hub.clone(),
@@ -170,17 +150,8 @@ pub async fn run_until(
     tracing::info!(node = %node, api_port = port, metrics = %settings.metrics_addr, "cloud-event-proxy ready");
     shutdown.await;
     tracing::info!("shutting down");
-    if let Some(h) = accept_handle {
-        h.abort();
-    }
-    if settings.read_socket {
-        let _ = std::fs::remove_file(&settings.socket);
-    }
+    producer.stop();
     let _ = stop_tx.send(true);
-    reload.abort();
-    drop(line_tx);
-    drop(ctl_tx);
-    engine_handle.abort();
     delivery.shutdown(Duration::from_secs(2)).await;
     let _ = tokio::time::timeout(Duration::from_secs(1), api).await;
     let _ = tokio::time::timeout(Duration::from_secs(1), metrics_srv).await;

@@ -1,21 +1,24 @@
 //! Delivery outcomes into metrics, and dead consumers handed to the hub.
 
-use std::sync::{Arc, OnceLock, Weak};
+use std::sync::{Arc, OnceLock};
 
 use crate::delivery::{
     AttemptResult, DeliveryObserver, DropReason, FinalOutcome, ItemMeta, SubscriberKey, Url,
 };
-use crate::hub::Hub;
 use crate::metrics::SharedMetrics;
+
+/// Called with a subscriber that reached the failure limit; its owner (the
+/// v2 or v1 hub) removes it.
+pub type DeadHandler = Arc<dyn Fn(SubscriberKey) + Send + Sync>;
 
 pub struct MetricsObserver {
     metrics: SharedMetrics,
-    hub: Arc<OnceLock<Weak<Hub>>>,
+    hub: Arc<OnceLock<DeadHandler>>,
     node_prefix: String,
 }
 
 impl MetricsObserver {
-    pub fn new(metrics: SharedMetrics, hub: Arc<OnceLock<Weak<Hub>>>, node: &str) -> Self {
+    pub fn new(metrics: SharedMetrics, hub: Arc<OnceLock<DeadHandler>>, node: &str) -> Self {
         MetricsObserver {
             metrics,
             hub,
@@ -36,9 +39,18 @@ impl DeliveryObserver for MetricsObserver {
     fn on_final(&self, _key: &SubscriberKey, outcome: FinalOutcome, meta: &ItemMeta) {
         if let Ok(m) = self.metrics.lock() {
             let address = format!("{}{}", self.node_prefix, meta.resource);
-            m.events_received
-                .with_label_values(&[&address, outcome.status_label()])
-                .inc();
+            if meta.api == "transport" {
+                m.events_ack
+                    .with_label_values(&[&address, outcome.status_label()])
+                    .inc();
+                m.transport_events_published
+                    .with_label_values(&[&address, outcome.status_label()])
+                    .inc();
+            } else {
+                m.events_received
+                    .with_label_values(&[&address, outcome.status_label()])
+                    .inc();
+            }
             if outcome == FinalOutcome::Delivered {
                 m.delivery_latency
                     .with_label_values(&[meta.api, meta.resource])
@@ -64,11 +76,9 @@ impl DeliveryObserver for MetricsObserver {
     }
 
     fn on_subscriber_dead(&self, key: &SubscriberKey) {
-        let Some(hub) = self.hub.get().and_then(Weak::upgrade) else {
-            return;
-        };
-        let key = key.clone();
-        tokio::spawn(async move { hub.remove_dead(&key).await });
+        if let Some(handler) = self.hub.get() {
+            handler(key.clone());
+        }
     }
 
     fn on_subscriber_removed(&self, key: &SubscriberKey, url: &Url) {

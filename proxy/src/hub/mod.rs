@@ -79,8 +79,63 @@ pub struct Hub {
     client: reqwest::Client,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+/// Locks a std mutex, recovering from poisoning (state stays consistent:
+/// every critical section is short and panic-free).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Writes a store image on the blocking pool (v2 and v1 hubs).
+pub(crate) async fn save_store(
+    store: &Store,
+    data: StoreData,
+) -> Result<(), crate::store::StoreError> {
+    let s = store.clone();
+    match tokio::task::spawn_blocking(move || s.save(&data)).await {
+        Ok(r) => r,
+        Err(e) => Err(crate::store::StoreError::Io {
+            op: "write",
+            path: store.path().to_path_buf(),
+            source: std::io::Error::other(e.to_string()),
+        }),
+    }
+}
+
+/// The HTTP client of one-off requests (initial notifications, endpoint
+/// checks, transport registration): redirects not followed, no proxy.
+pub(crate) fn plain_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .build()
+        .unwrap_or_default()
+}
+
+/// What the engine task hands its output to: the v2 hub or the v1 hub.
+pub trait EventSink: Send + Sync + 'static {
+    /// Publishes the events of one engine input and installs the snapshot.
+    fn publish(
+        &self,
+        events: &[(&crate::events::EventData, std::time::SystemTime)],
+        snapshot: Snapshot,
+        published_at: std::time::Instant,
+    );
+    /// Records the node sync-state in the store, in the background.
+    fn persist_sync_state(self: Arc<Self>, state: &'static str);
+}
+
+impl EventSink for Hub {
+    fn publish(
+        &self,
+        events: &[(&crate::events::EventData, std::time::SystemTime)],
+        snapshot: Snapshot,
+        published_at: std::time::Instant,
+    ) {
+        Hub::publish(self, events, snapshot, published_at);
+    }
+    fn persist_sync_state(self: Arc<Self>, state: &'static str) {
+        tokio::spawn(async move { Hub::persist_sync_state(&self, state).await });
+    }
 }
 
 impl Hub {
@@ -135,11 +190,7 @@ impl Hub {
                 url,
             });
         }
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .build()
-            .unwrap_or_default();
+        let client = plain_client();
         let hub = Hub {
             node: Arc::from(node),
             uri_base,
@@ -183,15 +234,7 @@ impl Hub {
     }
 
     async fn save(&self, data: StoreData) -> Result<(), crate::store::StoreError> {
-        let store = self.store.clone();
-        match tokio::task::spawn_blocking(move || store.save(&data)).await {
-            Ok(r) => r,
-            Err(e) => Err(crate::store::StoreError::Io {
-                op: "write",
-                path: self.store.path().to_path_buf(),
-                source: std::io::Error::other(e.to_string()),
-            }),
-        }
+        save_store(&self.store, data).await
     }
 
     /// Every subscription, in creation order.
