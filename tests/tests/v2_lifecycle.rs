@@ -115,11 +115,19 @@ async fn cmd_restart_reloads_configs_and_keeps_subscriptions() -> anyhow::Result
     let consumer = Consumer::start(Reply::default()).await?;
     let proxy = Proxy::start(&dirs, &[]).await?;
     proxy.subscribe(LOCK, &consumer.endpoint()).await?;
-    let _c = proxy.send(LOCKED).await?;
+    let mut old = proxy.send(LOCKED).await?;
     consumer.wait_count(2, Duration::from_secs(5)).await?;
     // New configuration: the interface is now ens7f0.
     dirs.write_oc(&["ens7f0"], 5)?;
     let _r = proxy.send(&["CMD RESTART"]).await?;
+    // The reset closes every accepted connection; the daemon then reconnects.
+    let mut buf = [0u8; 16];
+    let closed = tokio::time::timeout(
+        Duration::from_secs(5),
+        tokio::io::AsyncReadExt::read(&mut old, &mut buf),
+    )
+    .await;
+    assert!(matches!(closed, Ok(Ok(0))), "old connection not closed: {closed:?}");
     let lines = [
         "ptp4l[9.0]: [ptp4l.0.config] port 1 (ens7f0): UNCALIBRATED to SLAVE on MASTER_CLOCK_SELECTED",
         "ptp4l[9.1]: [ptp4l.0.config] master offset          4 s2 freq   -1061 path delay      2318",
