@@ -162,7 +162,10 @@ impl BenchProxy {
                 return Ok((s, self.spawned_at.elapsed()));
             }
             if Instant::now() >= deadline {
-                bail!("socket not accepting after {timeout:?}; log:\n{}", self.log());
+                bail!(
+                    "socket not accepting after {timeout:?}; log:\n{}",
+                    self.log()
+                );
             }
             tokio::time::sleep(Duration::from_micros(200)).await;
         }

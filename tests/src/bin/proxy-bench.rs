@@ -168,7 +168,11 @@ async fn latency(o: &Opts, rows: &mut Vec<Row>) -> Result<()> {
     let mut ts = 5_384_000u64;
     for i in 0..(warmup + o.transitions) {
         let out = i % 2 == 0;
-        let (offset, want) = if out { (500, "FREERUN") } else { (12, "LOCKED") };
+        let (offset, want) = if out {
+            (500, "FREERUN")
+        } else {
+            (12, "LOCKED")
+        };
         ts += 62;
         let line = offset_line(ts, offset);
         let t0 = Instant::now();
@@ -243,7 +247,9 @@ async fn ingest(o: &Opts, rows: &mut Vec<Row>) -> Result<()> {
     write(&mut conn, offset_line(9_000_000, 5000).as_bytes()).await?;
     // Deadline: generous (10 s plus 10 µs per line) but bounded.
     let deadline = t0 + Duration::from_secs(10) + Duration::from_micros(10) * total as u32;
-    let a = next_arrival(&mut rx, deadline).await.context("marker event")?;
+    let a = next_arrival(&mut rx, deadline)
+        .await
+        .context("marker event")?;
     if a.value != "FREERUN" {
         bail!("marker: got {}", a.value);
     }
@@ -252,8 +258,16 @@ async fn ingest(o: &Opts, rows: &mut Vec<Row>) -> Result<()> {
     let rate = total as f64 / elapsed.as_secs_f64();
     let cpu_us = (cpu1.saturating_sub(cpu0)) as f64 * 1e6 / tck as f64 / total as f64;
     rows.push(row(
-        &format!("2. ingest, {total} lines ({:.0} MB) one connection", bytes as f64 / 1e6),
-        format!("{:.2} M lines/s ({} total, writer done at {})", rate / 1e6, fmt_d(elapsed), fmt_d(written)),
+        &format!(
+            "2. ingest, {total} lines ({:.0} MB) one connection",
+            bytes as f64 / 1e6
+        ),
+        format!(
+            "{:.2} M lines/s ({} total, writer done at {})",
+            rate / 1e6,
+            fmt_d(elapsed),
+            fmt_d(written)
+        ),
         ">= 1 M lines/s",
         Some(rate >= 1e6),
     ));
@@ -316,12 +330,18 @@ async fn fanout(o: &Opts, rows: &mut Vec<Row>) -> Result<()> {
     let mut all = Vec::new();
     let mut firsts = Vec::new();
     let mut ts = 7_000_000u64;
+    let mut cpu = (0u64, 0u64); // proxy, bench (consumer side) ticks over the timed rounds
     for round in 0..(o.fanout_rounds + 1) {
         let out = round % 2 == 0;
-        let (offset, want) = if out { (500, "FREERUN") } else { (12, "LOCKED") };
+        let (offset, want) = if out {
+            (500, "FREERUN")
+        } else {
+            (12, "LOCKED")
+        };
         ts += 62;
         let line = offset_line(ts, offset);
         let mut seen = vec![false; n];
+        let c0 = (proxy.cpu_ticks()?, self_cpu_ticks()?);
         let t0 = Instant::now();
         write(&mut conn, line.as_bytes()).await?;
         let deadline = t0 + Duration::from_secs(10);
@@ -346,6 +366,8 @@ async fn fanout(o: &Opts, rows: &mut Vec<Row>) -> Result<()> {
         }
         if round > 0 {
             // round 0 is a warm-up
+            cpu.0 += proxy.cpu_ticks()?.saturating_sub(c0.0);
+            cpu.1 += self_cpu_ticks()?.saturating_sub(c0.1);
             all.push(last.saturating_duration_since(t0));
             firsts.push(first.unwrap_or(t0).saturating_duration_since(t0));
         }
@@ -357,7 +379,10 @@ async fn fanout(o: &Opts, rows: &mut Vec<Row>) -> Result<()> {
     let median = percentile(&all, 50.0);
     let max = all.last().copied().unwrap_or_default();
     rows.push(row(
-        &format!("3. fan-out to {n} subscribers, all received ({} rounds): min", all.len()),
+        &format!(
+            "3. fan-out to {n} subscribers, all received ({} rounds): min",
+            all.len()
+        ),
         fmt_d(all.first().copied().unwrap_or_default()),
         "",
         None,
@@ -377,6 +402,14 @@ async fn fanout(o: &Opts, rows: &mut Vec<Row>) -> Result<()> {
     rows.push(row(
         "   fan-out first received: median",
         fmt_d(percentile(&firsts, 50.0)),
+        "",
+        None,
+    ));
+    let deliveries = (all.len() * n) as f64;
+    let per = |t: u64| t as f64 * 1e6 / clk_tck() as f64 / deliveries;
+    rows.push(row(
+        "   CPU per delivery: proxy / consumer (bench)",
+        format!("{:.1} µs / {:.1} µs", per(cpu.0), per(cpu.1)),
         "",
         None,
     ));
@@ -420,23 +453,53 @@ async fn startup(o: &Opts, rows: &mut Vec<Row>) -> Result<()> {
     let (ms, mb) = (percentile(&sock, 50.0), percentile(&sub, 50.0));
     rows.push(row(
         &format!("5. exec → socket accepts, median of {}", sock.len()),
-        format!("{} (max {})", fmt_d(ms), fmt_d(sock.last().copied().unwrap_or_default())),
+        format!(
+            "{} (max {})",
+            fmt_d(ms),
+            fmt_d(sock.last().copied().unwrap_or_default())
+        ),
         "< 50 ms",
         Some(ms < Duration::from_millis(50)),
     ));
     rows.push(row(
         "   exec → first subscription 201, median",
-        format!("{} (max {})", fmt_d(mb), fmt_d(sub.last().copied().unwrap_or_default())),
+        format!(
+            "{} (max {})",
+            fmt_d(mb),
+            fmt_d(sub.last().copied().unwrap_or_default())
+        ),
         "< 50 ms (Go: 4.1 s)",
         Some(mb < Duration::from_millis(50)),
     ));
     Ok(())
 }
 
+/// utime + stime of this process (the consumer side) in clock ticks.
+fn self_cpu_ticks() -> Result<u64> {
+    let s = std::fs::read_to_string("/proc/self/stat")?;
+    let rest = s.rsplit_once(')').map(|(_, r)| r).context("bad stat")?;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let utime: u64 = f.get(11).and_then(|v| v.parse().ok()).context("utime")?;
+    let stime: u64 = f.get(12).and_then(|v| v.parse().ok()).context("stime")?;
+    Ok(utime + stime)
+}
+
 fn print_table(rows: &[Row]) {
-    let w0 = rows.iter().map(|r| r.figure.chars().count()).max().unwrap_or(0);
-    let w1 = rows.iter().map(|r| r.value.chars().count()).max().unwrap_or(0);
-    let w2 = rows.iter().map(|r| r.target.chars().count()).max().unwrap_or(0);
+    let w0 = rows
+        .iter()
+        .map(|r| r.figure.chars().count())
+        .max()
+        .unwrap_or(0);
+    let w1 = rows
+        .iter()
+        .map(|r| r.value.chars().count())
+        .max()
+        .unwrap_or(0);
+    let w2 = rows
+        .iter()
+        .map(|r| r.target.chars().count())
+        .max()
+        .unwrap_or(0);
     for r in rows {
         println!(
             "{:<w0$}  {:>w1$}  {:<w2$}  {}",
