@@ -15,6 +15,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::UnixStream;
 use tokio::process::{Child, Command};
 
+pub mod bench;
 pub mod consumer;
 pub mod v1;
 pub use consumer::{Consumer, Reply};
