@@ -25,6 +25,7 @@ pub const NODE: &str = "compute-1.example.com";
 
 /// Path of a binary of the workspace, built on demand.
 pub fn workspace_bin(name: &str, package: &str) -> PathBuf {
+    static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let exe = std::env::current_exe().unwrap_or_default();
     // target/<profile>/deps/<test>-hash → target/<profile>/<name>
     let dir = exe
@@ -33,14 +34,25 @@ pub fn workspace_bin(name: &str, package: &str) -> PathBuf {
         .map(Path::to_path_buf)
         .unwrap_or_default();
     let bin = dir.join(name);
-    if !bin.exists() {
-        let status = std::process::Command::new(env!("CARGO"))
-            .args(["build", "-p", package, "--bin", name])
-            .status();
+    let mut built = BUILT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    // `cargo test --workspace` builds every binary before the tests run; a
+    // narrower `cargo test -p ptp-tests` does not, so make sure the binary is
+    // there and current (a no-op build when it is), once per test process.
+    if !built.iter().any(|b| b == name) {
+        let release = dir.file_name().is_some_and(|d| d == "release");
+        let mut cmd = std::process::Command::new(env!("CARGO"));
+        cmd.args(["build", "--quiet", "-p", package, "--bin", name]);
+        if release {
+            cmd.arg("--release");
+        }
+        let status = cmd.status();
         assert!(
             matches!(status, Ok(s) if s.success()),
             "building {name} failed"
         );
+        built.push(name.to_string());
     }
     bin
 }

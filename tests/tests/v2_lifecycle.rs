@@ -127,7 +127,10 @@ async fn cmd_restart_reloads_configs_and_keeps_subscriptions() -> anyhow::Result
         tokio::io::AsyncReadExt::read(&mut old, &mut buf),
     )
     .await;
-    assert!(matches!(closed, Ok(Ok(0))), "old connection not closed: {closed:?}");
+    assert!(
+        matches!(closed, Ok(Ok(0))),
+        "old connection not closed: {closed:?}"
+    );
     let lines = [
         "ptp4l[9.0]: [ptp4l.0.config] port 1 (ens7f0): UNCALIBRATED to SLAVE on MASTER_CLOCK_SELECTED",
         "ptp4l[9.1]: [ptp4l.0.config] master offset          4 s2 freq   -1061 path delay      2318",
