@@ -20,14 +20,18 @@ use crate::metrics::SharedMetrics;
 
 /// Longest accepted line, excluding the terminator.
 pub const MAX_LINE: usize = 64 * 1024;
-/// Capacity of the engine input queue.
-pub const QUEUE_CAPACITY: usize = 4096;
+/// Lines per queued batch.
+pub const BATCH_LINES: usize = 64;
+/// Capacity of the engine input queue, in batches: at most 4096 lines.
+pub const QUEUE_CAPACITY: usize = 4096 / BATCH_LINES;
 
-/// A framed line with the configuration epoch it was read in.
+/// Framed lines of one connection, in order, with the configuration epoch
+/// they were read in. Lines travel in batches (one per read, at most
+/// `BATCH_LINES`) so the queue costs one message per read, not per line.
 #[derive(Debug)]
 pub struct QueuedLine {
     pub epoch: u64,
-    pub text: String,
+    pub lines: Vec<String>,
 }
 
 /// Errors binding the socket.
@@ -202,8 +206,18 @@ async fn read_connection(mut stream: UnixStream, ctx: Arc<SocketContext>) {
                     .inc_by(rejected);
             }
         }
-        for text in lines.drain(..) {
-            if ctx.queue.send(QueuedLine { epoch, text }).await.is_err() {
+        while !lines.is_empty() {
+            let rest = lines.split_off(lines.len().min(BATCH_LINES));
+            let batch = std::mem::replace(&mut lines, rest);
+            if ctx
+                .queue
+                .send(QueuedLine {
+                    epoch,
+                    lines: batch,
+                })
+                .await
+                .is_err()
+            {
                 break 'read;
             }
         }

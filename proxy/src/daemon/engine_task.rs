@@ -9,10 +9,10 @@ use std::time::{Instant, SystemTime};
 
 use tokio::sync::{mpsc, watch};
 
-use crate::clock::{Effect, Effects, Engine, Now};
+use crate::clock::{Effect, Effects, Engine, LineResult, Now};
 use crate::config::{NodeConfig, Settings};
 use crate::hub::EventSink;
-use crate::linuxptp::{parse, Control as LineControl, LogLine};
+use crate::linuxptp::{parse, Control as LineControl, Kind, LogLine};
 use crate::metrics::SharedMetrics;
 use crate::socket::QueuedLine;
 
@@ -29,6 +29,7 @@ pub(super) struct EngineTask {
     pub control: mpsc::Receiver<Control>,
     pub epoch: watch::Sender<u64>,
     pub hub: Arc<dyn EventSink>,
+    pub sync_state: watch::Sender<Option<crate::linuxptp::SyncState>>,
     pub metrics: SharedMetrics,
     pub settings: Settings,
     pub node: String,
@@ -66,34 +67,40 @@ impl EngineTask {
                     let fx = self.engine.on_tick(now());
                     self.apply(fx, &mut want);
                 }
-                line = self.lines.recv() => {
-                    let Some(q) = line else { return };
-                    self.line(q, &mut epoch, now(), &mut want).await;
+                batch = self.lines.recv() => {
+                    let Some(q) = batch else { return };
+                    if q.epoch < epoch {
+                        continue; // read before a CMD RESTART: the old configuration's
+                    }
+                    // One clock reading per batch: its lines arrived together.
+                    let at = now();
+                    let mut counts = LineCounts::default();
+                    for text in &q.lines {
+                        if self.line(text, &mut epoch, at, &mut want, &mut counts).await {
+                            break; // CMD RESTART: the rest of the batch is the old configuration's
+                        }
+                    }
+                    counts.flush(&self.metrics);
                 }
             }
         }
     }
 
+    /// One line; returns true after a `CMD RESTART`.
     async fn line(
         &mut self,
-        q: QueuedLine,
+        text: &str,
         epoch: &mut u64,
         now: Now,
         want: &mut HashMap<String, Instant>,
-    ) {
-        if q.epoch < *epoch {
-            return; // read before a CMD RESTART: belongs to the old configuration
-        }
-        let parsed = match parse(&q.text) {
+        counts: &mut LineCounts,
+    ) -> bool {
+        let parsed = match parse(text) {
             Ok(l) => l,
             Err(e) => {
-                if let Ok(m) = self.metrics.lock() {
-                    m.socket_lines
-                        .with_label_values(&[e.kind.label(), "rejected"])
-                        .inc();
-                }
-                tracing::debug!(error = %e, line = %q.text, "line rejected");
-                return;
+                counts.add(e.kind, LineResult::Rejected);
+                tracing::debug!(error = %e, line = %text, "line rejected");
+                return false;
             }
         };
         if let LogLine::Control(LineControl::Restart) = parsed {
@@ -101,32 +108,27 @@ impl EngineTask {
             let _ = self.epoch.send(*epoch);
             tracing::info!("CMD RESTART: configuration reset");
             let fx = self.engine.on_restart();
-            self.count(&fx);
+            counts.add(fx.kind, fx.result);
             self.apply(fx, want);
             let cfg = super::configs::load(&self.settings, &self.node).await;
             let fx = self.engine.on_config(cfg);
             self.apply(fx, want);
-            return;
+            return true;
         }
         let fx = self.engine.on_line(&parsed, now);
-        self.count(&fx);
+        counts.add(fx.kind, fx.result);
         self.apply(fx, want);
-    }
-
-    fn count(&self, fx: &Effects) {
-        if let Ok(m) = self.metrics.lock() {
-            m.socket_lines
-                .with_label_values(&[fx.kind.label(), fx.result.label()])
-                .inc();
-        }
+        false
     }
 
     fn apply(&mut self, fx: Effects, want: &mut HashMap<String, Instant>) {
         let mut published = Vec::new();
-        if let Ok(mut m) = self.metrics.lock() {
-            for e in &fx.items {
-                if let Effect::Metric(op) = e {
-                    m.apply(op);
+        if fx.items.iter().any(|e| matches!(e, Effect::Metric(_))) {
+            if let Ok(mut m) = self.metrics.lock() {
+                for e in &fx.items {
+                    if let Effect::Metric(op) = e {
+                        m.apply(op);
+                    }
                 }
             }
         }
@@ -134,7 +136,7 @@ impl EngineTask {
             match e {
                 Effect::Publish(data, time) => published.push((data, *time)),
                 Effect::PersistSyncState(s) => {
-                    self.hub.clone().persist_sync_state(s.as_str());
+                    self.sync_state.send_replace(Some(*s));
                 }
                 Effect::WantConfig(name) => {
                     let due = want.get(name).is_none_or(|t| t.elapsed().as_secs() >= 1);
@@ -175,6 +177,39 @@ impl EngineTask {
             self.last_snapshot = Some(Instant::now());
             self.hub
                 .publish(&published, self.engine.snapshot(), Instant::now());
+        }
+    }
+}
+
+/// `cne_socket_lines_total` increments of one batch, added to the registry
+/// once per batch.
+#[derive(Default)]
+struct LineCounts {
+    counts: Vec<(Kind, LineResult, u64)>,
+}
+
+impl LineCounts {
+    fn add(&mut self, kind: Kind, result: LineResult) {
+        match self
+            .counts
+            .iter_mut()
+            .find(|(k, r, _)| *k == kind && *r == result)
+        {
+            Some((_, _, n)) => *n += 1,
+            None => self.counts.push((kind, result, 1)),
+        }
+    }
+
+    fn flush(self, metrics: &SharedMetrics) {
+        if self.counts.is_empty() {
+            return;
+        }
+        if let Ok(m) = metrics.lock() {
+            for (kind, result, n) in self.counts {
+                m.socket_lines
+                    .with_label_values(&[kind.label(), result.label()])
+                    .inc_by(n);
+            }
         }
     }
 }

@@ -11,6 +11,7 @@ mod engine_task;
 mod observer;
 mod producer;
 mod replay;
+mod sync_writer;
 mod v1;
 
 use std::sync::{Arc, Mutex, OnceLock};
@@ -150,7 +151,7 @@ async fn run_v2(
     tracing::info!(node = %node, api_port = port, metrics = %settings.metrics_addr, "cloud-event-proxy ready");
     shutdown.await;
     tracing::info!("shutting down");
-    producer.stop();
+    producer.stop().await;
     let _ = stop_tx.send(true);
     delivery.shutdown(Duration::from_secs(2)).await;
     let _ = tokio::time::timeout(Duration::from_secs(1), api).await;

@@ -19,6 +19,7 @@ pub(super) struct ProducerTasks {
     engine: tokio::task::JoinHandle<()>,
     accept: Option<tokio::task::JoinHandle<()>>,
     reload: tokio::task::JoinHandle<()>,
+    sync_writer: tokio::task::JoinHandle<()>,
     socket: Option<std::path::PathBuf>,
     line_tx: mpsc::Sender<crate::socket::QueuedLine>,
     ctl_tx: mpsc::Sender<engine_task::Control>,
@@ -37,6 +38,7 @@ pub(super) async fn start(
     let (line_tx, line_rx) = mpsc::channel(crate::socket::QUEUE_CAPACITY);
     let (ctl_tx, ctl_rx) = mpsc::channel(16);
     let (epoch_tx, epoch_rx) = watch::channel(0u64);
+    let (sync_tx, sync_task) = super::sync_writer::start(sink.clone());
     let mut engine = Engine::new(node, last_sync);
     let fx = engine.on_config(node_config);
     let engine_ctx = engine_task::EngineTask {
@@ -45,6 +47,7 @@ pub(super) async fn start(
         control: ctl_rx,
         epoch: epoch_tx,
         hub: sink,
+        sync_state: sync_tx,
         metrics: metrics.clone(),
         settings: settings.clone(),
         node: node.to_string(),
@@ -77,6 +80,7 @@ pub(super) async fn start(
         engine: engine_handle,
         accept,
         reload,
+        sync_writer: sync_task,
         socket,
         line_tx,
         ctl_tx,
@@ -84,8 +88,9 @@ pub(super) async fn start(
 }
 
 impl ProducerTasks {
-    /// Stops accepting, removes the socket file and stops the engine.
-    pub(super) fn stop(self) {
+    /// Stops accepting, removes the socket file and stops the engine; the
+    /// last node sync-state is written before this returns (1 s at most).
+    pub(super) async fn stop(self) {
         if let Some(h) = self.accept {
             h.abort();
         }
@@ -96,5 +101,8 @@ impl ProducerTasks {
         drop(self.line_tx);
         drop(self.ctl_tx);
         self.engine.abort();
+        // The engine's sender is gone with it: the writer finishes its
+        // current write and ends.
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(1), self.sync_writer).await;
     }
 }

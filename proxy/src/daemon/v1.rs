@@ -137,7 +137,7 @@ pub(super) async fn run(
     shutdown.await;
     tracing::info!("shutting down");
     if let Some(p) = producer_tasks {
-        p.stop();
+        p.stop().await;
     }
     for r in registrars {
         r.abort();

@@ -120,8 +120,12 @@ pub trait EventSink: Send + Sync + 'static {
         snapshot: Snapshot,
         published_at: std::time::Instant,
     );
-    /// Records the node sync-state in the store, in the background.
-    fn persist_sync_state(self: Arc<Self>, state: &'static str);
+    /// Records the node sync-state in the store (called by the one
+    /// sync-state writer task, latest value wins).
+    fn persist_sync_state<'a>(
+        &'a self,
+        state: &'a str,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>>;
 }
 
 impl EventSink for Hub {
@@ -133,8 +137,11 @@ impl EventSink for Hub {
     ) {
         Hub::publish(self, events, snapshot, published_at);
     }
-    fn persist_sync_state(self: Arc<Self>, state: &'static str) {
-        tokio::spawn(async move { Hub::persist_sync_state(&self, state).await });
+    fn persist_sync_state<'a>(
+        &'a self,
+        state: &'a str,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>> {
+        Box::pin(Hub::persist_sync_state(self, state))
     }
 }
 

@@ -89,7 +89,10 @@ impl EventSink for V1Hub {
         }
     }
 
-    fn persist_sync_state(self: Arc<Self>, state: &'static str) {
-        tokio::spawn(async move { V1Hub::persist_sync_state(&self, state).await });
+    fn persist_sync_state<'a>(
+        &'a self,
+        state: &'a str,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>> {
+        Box::pin(V1Hub::persist_sync_state(self, state))
     }
 }
