@@ -82,6 +82,49 @@ pub async fn run_until(
     }
 }
 
+/// What every role starts with: the store (with the import of the
+/// reference's files), the metrics registry and delivery, whose dead-consumer
+/// handler the role's hub installs in `dead`.
+pub(super) struct Foundation {
+    pub store: Store,
+    pub data: crate::store::StoreData,
+    pub last_sync: Option<SyncState>,
+    pub metrics: crate::metrics::SharedMetrics,
+    pub dead: Arc<OnceLock<observer::DeadHandler>>,
+    pub delivery: Delivery,
+}
+
+impl Foundation {
+    pub(super) fn open(
+        settings: &Settings,
+        node: &str,
+        role: StoreRole,
+    ) -> Result<Foundation, DaemonError> {
+        let (store, data, report) = Store::open(&settings.store_path, role)?;
+        tracing::info!(?report, path = %store.path().display(), "store opened");
+        let last_sync = data
+            .last_sync_state
+            .as_deref()
+            .and_then(SyncState::from_name);
+        let metrics = Arc::new(Mutex::new(Metrics::new(node)));
+        let dead: Arc<OnceLock<observer::DeadHandler>> = Arc::new(OnceLock::new());
+        let obs = Arc::new(observer::MetricsObserver::new(
+            metrics.clone(),
+            dead.clone(),
+            node,
+        ));
+        let delivery = Delivery::new(DeliveryConfig::default(), obs)?;
+        Ok(Foundation {
+            store,
+            data,
+            last_sync,
+            metrics,
+            dead,
+            delivery,
+        })
+    }
+}
+
 /// A future that resolves once `rx` turns true.
 pub(crate) async fn stopped(mut rx: watch::Receiver<bool>) {
     let _ = rx.wait_for(|s| *s).await;
@@ -92,22 +135,14 @@ async fn run_v2(
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), DaemonError> {
     let node = settings.node_name.clone().ok_or(DaemonError::NoNodeName)?;
-    // 1. Store (with the import of the reference's files).
-    let (store, data, report) = Store::open(&settings.store_path, StoreRole::V2Producer)?;
-    tracing::info!(?report, path = %store.path().display(), "store opened");
-    let last_sync = data
-        .last_sync_state
-        .as_deref()
-        .and_then(SyncState::from_name);
-    // 2. Metrics, delivery, hub.
-    let metrics = Arc::new(Mutex::new(Metrics::new(&node)));
-    let hub_cell: Arc<OnceLock<observer::DeadHandler>> = Arc::new(OnceLock::new());
-    let observer = Arc::new(observer::MetricsObserver::new(
-        metrics.clone(),
-        hub_cell.clone(),
-        &node,
-    ));
-    let delivery = Delivery::new(DeliveryConfig::default(), observer)?;
+    let Foundation {
+        store,
+        data,
+        last_sync,
+        metrics,
+        dead: hub_cell,
+        delivery,
+    } = Foundation::open(&settings, &node, StoreRole::V2Producer)?;
     let api_host = settings
         .transport_url
         .host_str()

@@ -2,19 +2,16 @@
 //! delivery → v1 hub → listeners (metrics, REST v1, transport) → producer:
 //! engine and socket; sidecar: one registration task per producer.
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 use tracing::Instrument;
 
-use super::{bind_tcp, observer, producer, stopped, DaemonError};
+use super::{bind_tcp, producer, stopped, DaemonError};
 use crate::api::v1::V1Api;
 use crate::config::{ProxyRole, Settings};
-use crate::delivery::{Delivery, DeliveryConfig};
-use crate::linuxptp::SyncState;
-use crate::metrics::Metrics;
-use crate::store::{Store, StoreRole};
+use crate::store::StoreRole;
 use crate::transport::{base_string, sidecar_client_id, Registrar};
 use crate::v1hub::{V1Hub, V1HubSettings, V1Role};
 
@@ -33,22 +30,14 @@ pub(super) async fn run(
     } else {
         (V1Role::Sidecar, StoreRole::V1Consumer)
     };
-    // 1. Store.
-    let (store, data, report) = Store::open(&settings.store_path, store_role)?;
-    tracing::info!(?report, path = %store.path().display(), "store opened");
-    let last_sync = data
-        .last_sync_state
-        .as_deref()
-        .and_then(SyncState::from_name);
-    // 2. Metrics, delivery, hub.
-    let metrics = Arc::new(Mutex::new(Metrics::new(&node)));
-    let dead: Arc<OnceLock<observer::DeadHandler>> = Arc::new(OnceLock::new());
-    let obs = Arc::new(observer::MetricsObserver::new(
-        metrics.clone(),
-        dead.clone(),
-        &node,
-    ));
-    let delivery = Delivery::new(DeliveryConfig::default(), obs)?;
+    let super::Foundation {
+        store,
+        data,
+        last_sync,
+        metrics,
+        dead,
+        delivery,
+    } = super::Foundation::open(&settings, &node, store_role)?;
     let port = settings.api_port;
     let hub = Arc::new(V1Hub::new(
         V1HubSettings {
