@@ -3,6 +3,7 @@
 //! hub's snapshot and never call into the engine.
 
 pub mod http;
+pub mod server;
 pub mod v1;
 pub mod v2;
 
@@ -21,13 +22,11 @@ pub async fn serve_v2(
     hub: Arc<Hub>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = axum::Router::new().fallback(move |req: Request<Body>| {
+    let handler = move |req: Request<Body>| {
         let hub = hub.clone();
         async move { route(hub, req).await }
-    });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    };
+    server::serve(listener, handler, shutdown).await
 }
 
 async fn route(hub: Arc<Hub>, req: Request<Body>) -> Response<Body> {
@@ -50,7 +49,7 @@ pub async fn serve_metrics(
     metrics: SharedMetrics,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = axum::Router::new().fallback(move |req: Request<Body>| {
+    let handler = move |req: Request<Body>| {
         let metrics = metrics.clone();
         async move {
             let path = req.uri().path().to_string();
@@ -66,8 +65,6 @@ pub async fn serve_metrics(
             };
             http::with_type(StatusCode::OK, CONTENT_TYPE, Body::from(body))
         }
-    });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    };
+    server::serve(listener, handler, shutdown).await
 }

@@ -62,13 +62,11 @@ pub async fn serve_v1(
     api: Arc<V1Api>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = axum::Router::new().fallback(move |req: Request<Body>| {
+    let handler = move |req: Request<Body>| {
         let api = api.clone();
         async move { route(api, req).await }
-    });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    };
+    crate::api::server::serve(listener, handler, shutdown).await
 }
 
 async fn route(api: Arc<V1Api>, req: Request<Body>) -> Response<Body> {

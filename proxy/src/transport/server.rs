@@ -28,13 +28,11 @@ pub async fn serve(
     hub: Arc<V1Hub>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = axum::Router::new().fallback(move |req: Request<Body>| {
+    let handler = move |req: Request<Body>| {
         let hub = hub.clone();
         async move { route(hub, req).await }
-    });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    };
+    crate::api::server::serve(listener, handler, shutdown).await
 }
 
 fn header(req: &Request<Body>, name: &str) -> Option<String> {
