@@ -167,12 +167,20 @@ pub fn check(
     slack: f64,
 ) -> Vec<Failure> {
     let mut failures = Vec::new();
-    let mut by_res: BTreeMap<&str, Vec<&ExpectedEvent>> = BTreeMap::new();
+    // Order is checked per resource and clock: events of two clocks (two
+    // NICs, on two daemon connections) may interleave either way.
+    let mut by_res: BTreeMap<(&str, Option<&str>), Vec<&ExpectedEvent>> = BTreeMap::new();
     for e in &exp.events {
-        by_res.entry(e.resource.as_str()).or_default().push(e);
+        by_res
+            .entry((e.resource.as_str(), e.iface.as_deref()))
+            .or_default()
+            .push(e);
     }
-    for (res, list) in &by_res {
-        let got: Vec<&Observed> = events.iter().filter(|o| o.resource == *res).collect();
+    for ((res, iface), list) in &by_res {
+        let got: Vec<&Observed> = events
+            .iter()
+            .filter(|o| o.resource == *res && iface.is_none_or(|i| o.iface.as_deref() == Some(i)))
+            .collect();
         let mut next = 0usize;
         for e in list {
             let found = got.iter().enumerate().skip(next).find(|(_, o)| {
@@ -204,11 +212,20 @@ pub fn check(
                 }),
             }
         }
-        if exp.exact && got.len() != list.len() {
-            failures.push(Failure {
-                what: format!("exactly {} {res} event(s)", list.len()),
-                instead: summary(&got),
-            });
+    }
+    if exp.exact {
+        let mut per_res: BTreeMap<&str, usize> = BTreeMap::new();
+        for e in &exp.events {
+            *per_res.entry(e.resource.as_str()).or_default() += 1;
+        }
+        for (res, n) in per_res {
+            let got: Vec<&Observed> = events.iter().filter(|o| o.resource == res).collect();
+            if got.len() != n {
+                failures.push(Failure {
+                    what: format!("exactly {n} {res} event(s)"),
+                    instead: summary(&got),
+                });
+            }
         }
     }
     for q in &exp.quiet {
@@ -276,6 +293,37 @@ mod tests {
             metric: None,
             iface: None,
         }
+    }
+
+    #[test]
+    fn two_clocks_may_interleave_either_way() {
+        let exp: Expectations = toml::from_str(
+            r#"
+[[events]]
+resource = "lock-state"
+value = "LOCKED"
+iface = "ens1fx"
+within = [0.0, 0.1]
+[[events]]
+resource = "lock-state"
+value = "LOCKED"
+iface = "ens2fx"
+within = [0.0, 0.1]
+"#,
+        )
+        .expect("valid");
+        let with = |iface: &str, t: f64| Observed {
+            iface: Some(iface.into()),
+            ..obs(t, "lock-state", "LOCKED")
+        };
+        let reversed = vec![with("ens2fx", 0.004), with("ens1fx", 0.005)];
+        assert!(check(&exp, &reversed, &BTreeMap::new(), 0.0).is_empty());
+        let missing = vec![with("ens1fx", 0.005)];
+        let failures = check(&exp, &missing, &BTreeMap::new(), 0.0);
+        assert!(
+            failures.iter().any(|f| f.what.contains("ens2fx")),
+            "{failures:?}"
+        );
     }
 
     #[test]
