@@ -85,6 +85,33 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// Records a new node sync-state in a hub's store image and writes it, one
+/// writer at a time (the v2 and v1 hubs share this). `image` sets the value
+/// under the hub's state lock and returns the image to write, or `None` when
+/// the stored value is already the same.
+pub(crate) async fn write_sync_state(
+    writer: &tokio::sync::Mutex<()>,
+    store: &Store,
+    image: impl FnOnce() -> Option<StoreData>,
+) {
+    let _w = writer.lock().await;
+    let Some(data) = image() else {
+        return;
+    };
+    if let Err(e) = save_store(store, data).await {
+        tracing::error!(error = %e, "store write of the sync-state failed");
+    }
+}
+
+/// Sets `lastSyncState`; the new image, or `None` if it did not change.
+pub(crate) fn with_sync_state(data: &mut StoreData, state: &str) -> Option<StoreData> {
+    if data.last_sync_state.as_deref() == Some(state) {
+        return None;
+    }
+    data.last_sync_state = Some(state.to_string());
+    Some(data.clone())
+}
+
 /// Writes a store image on the blocking pool (v2 and v1 hubs).
 pub(crate) async fn save_store(
     store: &Store,
@@ -371,18 +398,10 @@ impl Hub {
     /// Records the last node sync-state in the store image and writes it
     /// (called from a background task: latest value wins).
     pub async fn persist_sync_state(&self, state: &str) {
-        let _w = self.writer.lock().await;
-        let data = {
-            let mut st = lock(&self.state);
-            if st.data.last_sync_state.as_deref() == Some(state) {
-                return;
-            }
-            st.data.last_sync_state = Some(state.to_string());
-            st.data.clone()
-        };
-        if let Err(e) = self.save(data).await {
-            tracing::error!(error = %e, "store write of the sync-state failed");
-        }
+        write_sync_state(&self.writer, &self.store, || {
+            with_sync_state(&mut lock(&self.state).data, state)
+        })
+        .await;
     }
 
     fn update_gauges(&self) {

@@ -297,18 +297,10 @@ impl V1Hub {
 
     /// Records the last node sync-state in the store image and writes it.
     pub async fn persist_sync_state(&self, state: &str) {
-        let _w = self.writer.lock().await;
-        let data = {
-            let mut st = lock(&self.state);
-            if st.data.last_sync_state.as_deref() == Some(state) {
-                return;
-            }
-            st.data.last_sync_state = Some(state.to_string());
-            st.data.clone()
-        };
-        if let Err(e) = save_store(&self.store, data).await {
-            tracing::error!(error = %e, "store write of the sync-state failed");
-        }
+        crate::hub::write_sync_state(&self.writer, &self.store, || {
+            crate::hub::with_sync_state(&mut lock(&self.state).data, state)
+        })
+        .await;
     }
 
     fn update_gauges(&self) {
