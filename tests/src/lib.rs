@@ -266,6 +266,26 @@ impl Proxy {
         )
     }
 
+    /// Scrapes `/metrics` until every one of `lines` appears in it (the
+    /// metrics are updated after the effect a test observes, so a scrape
+    /// right after it may be early). Returns the scrape that had them all.
+    pub async fn scrape_until(&self, lines: &[&str]) -> Result<String> {
+        let last = std::sync::Mutex::new(String::new());
+        let found = wait_for("metric lines", Duration::from_secs(10), || async {
+            let t = self.scrape().await.ok()?;
+            let all = lines.iter().all(|l| t.contains(l));
+            if let Ok(mut g) = last.lock() {
+                g.clone_from(&t);
+            }
+            all.then_some(t)
+        })
+        .await;
+        found.map_err(|e| {
+            let seen = last.lock().map(|g| g.clone()).unwrap_or_default();
+            anyhow::anyhow!("{e}: {lines:?}\nlast scrape:\n{seen}")
+        })
+    }
+
     /// SIGTERM and wait (with a deadline) for the exit status.
     pub async fn stop(mut self) -> Result<std::process::ExitStatus> {
         if let Some(pid) = self.child.id() {

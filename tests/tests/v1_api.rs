@@ -268,11 +268,10 @@ async fn ping_sends_the_current_state_with_the_subscription_id() -> anyhow::Resu
     let last = got.last().cloned().unwrap_or_default();
     assert_eq!(last["id"], id.as_str());
     assert_eq!(last["data"]["values"][0]["value"], "LOCKED");
-    let m = chain.sidecar.scrape().await?;
-    assert!(
-        m.contains("cne_api_status_ping{status=\"success\"} 1"),
-        "{m}"
-    );
+    chain
+        .sidecar
+        .scrape_until(&["cne_api_status_ping{status=\"success\"} 1"])
+        .await?;
     Ok(())
 }
 

@@ -100,23 +100,17 @@ async fn events_reach_the_application_in_order_with_the_v1_shape() -> anyhow::Re
     );
 
     // Metrics on both sides.
-    let p = chain.producer.scrape().await?;
-    assert!(
-        p.contains(&format!(
-            "cne_transport_events_published{{address=\"/cluster/node/{NODE}{LOCK}\",status=\"success\"}} 1"
-        )),
-        "{p}"
+    let published = format!(
+        "cne_transport_events_published{{address=\"/cluster/node/{NODE}{LOCK}\",status=\"success\"}} 1"
     );
-    let s = chain.sidecar.scrape().await?;
-    assert!(
-        s.contains(&format!(
-            "cne_transport_events_received{{address=\"/cluster/node/{NODE}{LOCK}\",status=\"success\"}} 1"
-        )),
-        "{s}"
+    chain.producer.scrape_until(&[&published]).await?;
+    let received = format!(
+        "cne_transport_events_received{{address=\"/cluster/node/{NODE}{LOCK}\",status=\"success\"}} 1"
     );
-    assert!(s.contains(&format!(
+    let receiver = format!(
         "cne_transport_receiver{{address=\"/cluster/node/{NODE}{LOCK}\",status=\"active\"}} 1"
-    )));
+    );
+    chain.sidecar.scrape_until(&[&received, &receiver]).await?;
     Ok(())
 }
 

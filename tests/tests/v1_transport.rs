@@ -118,14 +118,11 @@ async fn transport_endpoints_pushes_and_dead_client_removal() -> anyhow::Result<
         },
     )
     .await?;
-    let text = producer.scrape().await?;
-    assert!(text.contains("cne_subscribers_removed_total 1"), "{text}");
-    assert!(
-        text.contains(&format!(
-            "cne_events_ack{{status=\"failed\",type=\"/cluster/node/{NODE}{LOCK}\"}}"
-        )),
-        "{text}"
-    );
+    let failed_ack =
+        format!("cne_events_ack{{status=\"failed\",type=\"/cluster/node/{NODE}{LOCK}\"}}");
+    producer
+        .scrape_until(&["cne_subscribers_removed_total 1", &failed_ack])
+        .await?;
 
     // DELETE of an unknown client is fine; NEW then DELETE empties the store.
     assert_eq!(register(transport, &client, "NEW").await?, 200);

@@ -83,7 +83,8 @@ async fn dead_consumer_is_removed_after_ten_failures_also_from_the_store() -> an
     .await?;
     let store = std::fs::read_to_string(dirs.store().join("proxy-store.json"))?;
     assert!(!store.contains(&dying.endpoint()), "{store}");
-    let text = proxy.scrape().await?;
-    assert!(text.contains("cne_subscribers_removed_total 1"), "{text}");
+    proxy
+        .scrape_until(&["cne_subscribers_removed_total 1"])
+        .await?;
     Ok(())
 }

@@ -375,6 +375,10 @@ impl Hub {
             data.subscriptions.retain(|s| !ids.contains(&s.id));
             (data, ids, endpoint)
         };
+        // Counted before the removal is visible (store or API).
+        if let Ok(m) = self.metrics.lock() {
+            m.subscribers_removed.inc();
+        }
         if let Err(e) = self.save(data).await {
             tracing::error!(error = %e, "store write after removing a dead consumer failed");
         }
@@ -384,9 +388,6 @@ impl Hub {
             st.data.subscriptions.retain(|s| !ids.contains(&s.id));
         }
         self.delivery.remove_subscriber(key);
-        if let Ok(m) = self.metrics.lock() {
-            m.subscribers_removed.inc();
-        }
         tracing::warn!(
             subscriber = %key,
             endpoint = endpoint.as_deref().unwrap_or(""),

@@ -145,8 +145,12 @@ impl V1Hub {
 
     /// Removes a dead subscriber (events-and-metrics.md §7.3): a transport
     /// client, or every local subscription with that endpoint. Persisted
-    /// first.
+    /// first. Counted before anything is removed, so whoever sees the
+    /// removal also sees it counted.
     pub async fn remove_dead(&self, key: &SubscriberKey) {
+        if let Ok(m) = self.metrics.lock() {
+            m.subscribers_removed.inc();
+        }
         if key.as_str().starts_with(TRANSPORT_KEY_PREFIX) {
             self.remove_dead_client(key).await;
         } else {
@@ -174,9 +178,6 @@ impl V1Hub {
             self.delivery.remove_subscriber(key);
             tracing::warn!(subscriber = %key, subscriptions = ids.len(), "v1 endpoint removed after 10 consecutive failed deliveries");
             self.notify(&[RegMsg::Delete, RegMsg::New]);
-        }
-        if let Ok(m) = self.metrics.lock() {
-            m.subscribers_removed.inc();
         }
         self.update_gauges();
     }
