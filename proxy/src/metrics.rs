@@ -2,8 +2,11 @@
 //! families plus the new delivery and socket families
 //! (events-and-metrics.md §9), fed from engine effects.
 //!
-//! The engine path goes through a cache of series handles, so applying a
-//! metric update costs one hash of the series and an atomic store.
+//! The engine path goes through two caches of series handles. The first is
+//! keyed by the identity of the label values (the engine reuses the same
+//! `Arc`s line after line), so a metric update usually costs a hash of a few
+//! words and an atomic store; the second, keyed by the label text, catches a
+//! series built from new `Arc`s.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,7 +16,44 @@ use prometheus::{
     IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
 };
 
-use crate::clock::{Family, Labels, MetricOp, Series};
+use crate::clock::{Family, Label, Labels, MetricOp, Series};
+
+/// Entries of the identity cache before it is emptied (new `Arc`s for known
+/// series, such as a port's raw name on each role change, add entries).
+const MAX_BY_ID: usize = 4096;
+
+/// A series by the identity of its label values. The cache entry keeps its
+/// `Series`, and so its `Arc`s, alive: an address cannot be reused for
+/// another value while it is a key.
+#[derive(PartialEq, Eq, Hash)]
+struct SeriesId {
+    family: Family,
+    labels: [usize; 9],
+}
+
+impl SeriesId {
+    fn of(s: &Series) -> SeriesId {
+        fn id(l: &Option<Label>) -> usize {
+            l.as_ref()
+                .map_or(0, |a| Arc::as_ptr(a) as *const u8 as usize)
+        }
+        let l = &s.labels;
+        SeriesId {
+            family: s.family,
+            labels: [
+                id(&l.from),
+                id(&l.process),
+                id(&l.iface),
+                id(&l.config),
+                id(&l.profile),
+                id(&l.threshold),
+                id(&l.network_option),
+                id(&l.device),
+                id(&l.ql_type),
+            ],
+        }
+    }
+}
 
 /// Every metric of the proxy.
 pub struct Metrics {
@@ -24,6 +64,7 @@ pub struct Metrics {
     // Fx, not SipHash: hashed 4–5 times per offset line (SipHash was a
     // quarter of the ingest CPU); keys are not attacker-chosen.
     cache: HashMap<Series, PtpHandle, rustc_hash::FxBuildHasher>,
+    by_id: HashMap<SeriesId, (Series, PtpHandle), rustc_hash::FxBuildHasher>,
     pub events_published: GaugeVec,
     pub api_subscriptions: GaugeVec,
     pub api_publishers: GaugeVec,
@@ -238,6 +279,7 @@ impl Metrics {
             ptp,
             restart_count,
             cache: HashMap::default(),
+            by_id: HashMap::default(),
             events_published: gauge_vec(
                 &r,
                 "cne_api_events_published",
@@ -335,6 +377,22 @@ impl Metrics {
         m
     }
 
+    /// Calls `f` with the handle of `series`, from the identity cache when
+    /// the engine reused the label `Arc`s.
+    fn with_handle(&mut self, series: &Series, f: impl FnOnce(&PtpHandle)) {
+        let id = SeriesId::of(series);
+        if let Some((_, h)) = self.by_id.get(&id) {
+            f(h);
+            return;
+        }
+        let h = self.handle(series);
+        f(&h);
+        if self.by_id.len() >= MAX_BY_ID {
+            self.by_id.clear();
+        }
+        self.by_id.insert(id, (series.clone(), h));
+    }
+
     fn handle(&mut self, series: &Series) -> PtpHandle {
         if let Some(h) = self.cache.get(series) {
             return h.clone();
@@ -360,32 +418,31 @@ impl Metrics {
     /// Applies one engine metric update.
     pub fn apply(&mut self, op: &MetricOp) {
         match op {
-            MetricOp::Set(s, v) => {
-                if let PtpHandle::Gauge(g) = self.handle(s) {
+            MetricOp::Set(s, v) => self.with_handle(s, |h| {
+                if let PtpHandle::Gauge(g) = h {
                     g.set(*v);
                 }
-            }
-            MetricOp::Max(s, v) => {
-                if let PtpHandle::Gauge(g) = self.handle(s) {
+            }),
+            MetricOp::Max(s, v) => self.with_handle(s, |h| {
+                if let PtpHandle::Gauge(g) = h {
                     if *v > g.get() {
                         g.set(*v);
                     }
                 }
-            }
-            MetricOp::Inc(s) => {
-                if let PtpHandle::Counter(c) = self.handle(s) {
+            }),
+            MetricOp::Inc(s) => self.with_handle(s, |h| {
+                if let PtpHandle::Counter(c) = h {
                     c.inc();
                 }
-            }
-            MetricOp::Touch(s) => {
-                self.handle(s);
-            }
+            }),
+            MetricOp::Touch(s) => self.with_handle(s, |_| {}),
             MetricOp::ClearPtp => {
                 for v in self.ptp.values() {
                     v.reset();
                 }
                 self.restart_count.reset();
                 self.cache.clear();
+                self.by_id.clear();
             }
         }
     }
@@ -457,5 +514,68 @@ mod tests {
         let text = String::from_utf8(m.render()).expect("utf8");
         assert!(!text.contains("openshift_ptp_max_offset_ns{"));
         assert!(text.contains("cne_events_dropped_total"));
+    }
+
+    fn offset(iface: &str) -> Series {
+        Series {
+            family: Family::OffsetNs,
+            labels: Labels {
+                from: Some("master".into()),
+                process: Some("ptp4l".into()),
+                iface: Some(iface.into()),
+                ..Labels::default()
+            },
+        }
+    }
+
+    fn offsets(m: &Metrics) -> Vec<String> {
+        String::from_utf8(m.render())
+            .expect("utf8")
+            .lines()
+            .filter(|l| l.starts_with("openshift_ptp_offset_ns{"))
+            .map(String::from)
+            .collect()
+    }
+
+    #[test]
+    fn same_labels_from_new_arcs_update_the_same_series() {
+        let mut m = Metrics::new("n");
+        let s = offset("ens2fx");
+        m.apply(&MetricOp::Set(s.clone(), 5.0));
+        // Same text, new Arcs: a miss in the identity cache, same series.
+        m.apply(&MetricOp::Set(offset("ens2fx"), -3.0));
+        assert_eq!(
+            offsets(&m),
+            ["openshift_ptp_offset_ns{from=\"master\",iface=\"ens2fx\",node=\"n\",process=\"ptp4l\"} -3"]
+        );
+        // The reused Arcs still hit the same gauge.
+        m.apply(&MetricOp::Set(s, 9.0));
+        assert!(offsets(&m)[0].ends_with(" 9"));
+        m.apply(&MetricOp::Set(offset("ens3fx"), 1.0));
+        assert_eq!(offsets(&m).len(), 2);
+    }
+
+    #[test]
+    fn a_cached_series_comes_back_after_clear() {
+        let mut m = Metrics::new("n");
+        let s = offset("ens2fx");
+        m.apply(&MetricOp::Set(s.clone(), 5.0));
+        m.apply(&MetricOp::ClearPtp);
+        assert!(offsets(&m).is_empty());
+        // Without emptying the caches this would set a gauge the registry
+        // no longer exports.
+        m.apply(&MetricOp::Set(s, 6.0));
+        assert_eq!(offsets(&m).len(), 1);
+        assert!(offsets(&m)[0].ends_with(" 6"));
+    }
+
+    #[test]
+    fn identity_cache_is_bounded() {
+        let mut m = Metrics::new("n");
+        for i in 0..(MAX_BY_ID + 10) {
+            m.apply(&MetricOp::Set(offset("ens2fx"), i as f64));
+        }
+        assert!(m.by_id.len() <= MAX_BY_ID);
+        assert_eq!(offsets(&m).len(), 1);
     }
 }

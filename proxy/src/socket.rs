@@ -31,7 +31,47 @@ pub const QUEUE_CAPACITY: usize = 4096 / BATCH_LINES;
 #[derive(Debug)]
 pub struct QueuedLine {
     pub epoch: u64,
-    pub lines: Vec<String>,
+    pub lines: LineBatch,
+}
+
+/// Lines stored end to end in one string: two allocations per batch
+/// instead of one per line.
+#[derive(Debug, Default)]
+pub struct LineBatch {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl LineBatch {
+    /// An empty batch with room for `BATCH_LINES` typical lines.
+    pub fn with_capacity() -> LineBatch {
+        LineBatch {
+            text: String::with_capacity(BATCH_LINES * 128),
+            ends: Vec::with_capacity(BATCH_LINES),
+        }
+    }
+    /// Appends a line.
+    pub fn push(&mut self, line: &str) {
+        self.text.push_str(line);
+        self.ends.push(self.text.len());
+    }
+    /// Number of lines.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+    /// Whether there are no lines.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+    /// The lines, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let line = self.text.get(start..end).unwrap_or("");
+            start = end;
+            line
+        })
+    }
 }
 
 /// Errors binding the socket.
@@ -113,14 +153,16 @@ pub struct Framer {
 
 /// What the framer produced for one complete line.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Framed {
-    Line(String),
+pub enum Framed<'a> {
+    /// A line, borrowed from the read buffer or the framer's carry-over.
+    Line(&'a str),
     Rejected,
 }
 
 impl Framer {
     /// Feeds bytes; calls `out` for every complete line (empty lines skipped).
-    pub fn feed(&mut self, mut data: &[u8], out: &mut impl FnMut(Framed)) {
+    /// A line that lies whole in `data` is not copied.
+    pub fn feed(&mut self, mut data: &[u8], out: &mut impl FnMut(Framed<'_>)) {
         while !data.is_empty() {
             match data.iter().position(|&b| b == b'\n') {
                 Some(i) => {
@@ -136,10 +178,12 @@ impl Framer {
                         out(Framed::Rejected);
                         continue;
                     }
-                    self.buf.extend_from_slice(head);
-                    let line = std::mem::take(&mut self.buf);
-                    if let Some(f) = finish(line) {
-                        out(f);
+                    if self.buf.is_empty() {
+                        finish(head, out);
+                    } else {
+                        self.buf.extend_from_slice(head);
+                        finish(&self.buf, out);
+                        self.buf.clear();
                     }
                 }
                 None => {
@@ -158,20 +202,20 @@ impl Framer {
     }
 }
 
-fn finish(mut line: Vec<u8>) -> Option<Framed> {
-    if line.last() == Some(&b'\r') {
-        line.pop();
-    }
-    while matches!(line.last(), Some(b' ' | b'\t')) {
-        line.pop();
+/// Trims a complete line (`\r`, then blanks) and hands it out; empty lines
+/// are skipped.
+fn finish(line: &[u8], out: &mut impl FnMut(Framed<'_>)) {
+    let mut line = line.strip_suffix(b"\r").unwrap_or(line);
+    while let [head @ .., b' ' | b'\t'] = line {
+        line = head;
     }
     if line.is_empty() {
-        return None;
+        return;
     }
     if line.len() > MAX_LINE {
-        return Some(Framed::Rejected);
+        return out(Framed::Rejected);
     }
-    Some(match String::from_utf8(line) {
+    out(match std::str::from_utf8(line) {
         Ok(s) => Framed::Line(s),
         Err(_) => Framed::Rejected,
     })
@@ -185,7 +229,7 @@ async fn read_connection(mut stream: UnixStream, ctx: Arc<SocketContext>) {
     }
     let mut framer = Framer::default();
     let mut buf = vec![0u8; 64 * 1024];
-    let mut lines = Vec::new();
+    let mut batches: Vec<LineBatch> = Vec::new();
     'read: loop {
         let n = tokio::select! {
             r = stream.read(&mut buf) => match r {
@@ -196,7 +240,14 @@ async fn read_connection(mut stream: UnixStream, ctx: Arc<SocketContext>) {
         };
         let mut rejected = 0u64;
         framer.feed(&buf[..n], &mut |f| match f {
-            Framed::Line(text) => lines.push(text),
+            Framed::Line(text) => match batches.last_mut() {
+                Some(b) if b.len() < BATCH_LINES => b.push(text),
+                _ => {
+                    let mut b = LineBatch::with_capacity();
+                    b.push(text);
+                    batches.push(b);
+                }
+            },
             Framed::Rejected => rejected += 1,
         });
         if rejected > 0 {
@@ -206,9 +257,7 @@ async fn read_connection(mut stream: UnixStream, ctx: Arc<SocketContext>) {
                     .inc_by(rejected);
             }
         }
-        while !lines.is_empty() {
-            let rest = lines.split_off(lines.len().min(BATCH_LINES));
-            let batch = std::mem::replace(&mut lines, rest);
+        for batch in batches.drain(..) {
             if ctx
                 .queue
                 .send(QueuedLine {
@@ -231,13 +280,36 @@ async fn read_connection(mut stream: UnixStream, ctx: Arc<SocketContext>) {
 mod tests {
     use super::*;
 
-    fn frame(chunks: &[&[u8]]) -> Vec<Framed> {
+    /// Owned form of `Framed`, for comparing.
+    #[derive(Debug, PartialEq, Eq)]
+    enum Owned {
+        Line(String),
+        Rejected,
+    }
+
+    fn frame(chunks: &[&[u8]]) -> Vec<Owned> {
         let mut f = Framer::default();
         let mut out = Vec::new();
         for c in chunks {
-            f.feed(c, &mut |x| out.push(x));
+            f.feed(c, &mut |x| {
+                out.push(match x {
+                    Framed::Line(s) => Owned::Line(s.to_string()),
+                    Framed::Rejected => Owned::Rejected,
+                })
+            });
         }
         out
+    }
+
+    #[test]
+    fn batch_keeps_lines_and_their_order() {
+        let mut b = LineBatch::with_capacity();
+        assert!(b.is_empty());
+        for l in ["a", "bc", "", "déf"] {
+            b.push(l);
+        }
+        assert_eq!(b.len(), 4);
+        assert_eq!(b.iter().collect::<Vec<_>>(), ["a", "bc", "", "déf"]);
     }
 
     #[test]
@@ -246,8 +318,8 @@ mod tests {
         assert_eq!(
             out,
             vec![
-                Framed::Line("CMD LIVE_START".into()),
-                Framed::Line("abc".into())
+                Owned::Line("CMD LIVE_START".into()),
+                Owned::Line("abc".into())
             ]
         );
     }
@@ -259,16 +331,16 @@ mod tests {
         assert_eq!(
             out,
             vec![
-                Framed::Rejected,
-                Framed::Line("ok".into()),
-                Framed::Rejected,
-                Framed::Line("next".into())
+                Owned::Rejected,
+                Owned::Line("ok".into()),
+                Owned::Rejected,
+                Owned::Line("next".into())
             ]
         );
         let exact = vec![b'b'; MAX_LINE];
         let out = frame(&[&exact, b"\n"]);
         assert_eq!(out.len(), 1);
-        assert!(matches!(&out[0], Framed::Line(s) if s.len() == MAX_LINE));
+        assert!(matches!(&out[0], Owned::Line(s) if s.len() == MAX_LINE));
     }
 
     #[tokio::test]

@@ -9,7 +9,7 @@ use std::time::{Instant, SystemTime};
 
 use tokio::sync::{mpsc, watch};
 
-use crate::clock::{Effect, Effects, Engine, LineResult, Now};
+use crate::clock::{Effect, Effects, Engine, LineResult, MetricOp, Now};
 use crate::config::{NodeConfig, Settings};
 use crate::hub::EventSink;
 use crate::linuxptp::{parse, Control as LineControl, Kind, LogLine};
@@ -34,6 +34,11 @@ pub(super) struct EngineTask {
     pub settings: Settings,
     pub node: String,
     pub last_snapshot: Option<Instant>,
+    /// Metric updates not yet applied: a batch takes the registry lock once,
+    /// and always before an event is published.
+    pub pending: Vec<MetricOp>,
+    /// When the current input was dequeued.
+    pub input_at: Instant,
 }
 
 impl EngineTask {
@@ -47,14 +52,17 @@ impl EngineTask {
         let mut epoch = 0u64;
         let mut want: HashMap<String, Instant> = HashMap::new();
         self.apply(initial, &mut want);
+        self.flush_metrics();
         loop {
             let deadline = self.engine.next_deadline();
             tokio::select! {
                 biased;
                 ctl = self.control.recv() => match ctl {
                     Some(Control::Config(cfg)) => {
+                        self.input_at = Instant::now();
                         let fx = self.engine.on_config(cfg);
                         self.apply(fx, &mut want);
+                        self.flush_metrics();
                     }
                     None => return,
                 },
@@ -64,8 +72,10 @@ impl EngineTask {
                         None => std::future::pending().await,
                     }
                 } => {
+                    self.input_at = Instant::now();
                     let fx = self.engine.on_tick(now());
                     self.apply(fx, &mut want);
+                    self.flush_metrics();
                 }
                 batch = self.lines.recv() => {
                     let Some(q) = batch else { return };
@@ -74,12 +84,14 @@ impl EngineTask {
                     }
                     // One clock reading per batch: its lines arrived together.
                     let at = now();
+                    self.input_at = Instant::now();
                     let mut counts = LineCounts::default();
-                    for text in &q.lines {
+                    for text in q.lines.iter() {
                         if self.line(text, &mut epoch, at, &mut want, &mut counts).await {
                             break; // CMD RESTART: the rest of the batch is the old configuration's
                         }
                     }
+                    self.flush_metrics();
                     counts.flush(&self.metrics);
                 }
             }
@@ -121,36 +133,37 @@ impl EngineTask {
         false
     }
 
-    fn apply(&mut self, fx: Effects, want: &mut HashMap<String, Instant>) {
-        let mut published = Vec::new();
-        if fx.items.iter().any(|e| matches!(e, Effect::Metric(_))) {
-            if let Ok(mut m) = self.metrics.lock() {
-                for e in &fx.items {
-                    if let Effect::Metric(op) = e {
-                        m.apply(op);
-                    }
-                }
+    /// Applies the pending metric updates under one registry lock.
+    fn flush_metrics(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        if let Ok(mut m) = self.metrics.lock() {
+            for op in &self.pending {
+                m.apply(op);
             }
         }
-        for e in &fx.items {
+        self.pending.clear();
+    }
+
+    fn apply(&mut self, fx: Effects, want: &mut HashMap<String, Instant>) {
+        let mut published = Vec::new();
+        for e in fx.items {
             match e {
-                Effect::Publish(data, time) => published.push((data, *time)),
+                Effect::Metric(op) => self.pending.push(op),
+                Effect::Publish(data, time) => published.push((data, time)),
                 Effect::PersistSyncState(s) => {
-                    self.sync_state.send_replace(Some(*s));
+                    self.sync_state.send_replace(Some(s));
                 }
                 Effect::WantConfig(name) => {
-                    let due = want.get(name).is_none_or(|t| t.elapsed().as_secs() >= 1);
+                    let due = want.get(&name).is_none_or(|t| t.elapsed().as_secs() >= 1);
                     if due {
                         want.insert(name.clone(), Instant::now());
-                        match crate::config::load_config_file(&self.settings.config_dir, name) {
+                        match crate::config::load_config_file(&self.settings.config_dir, &name) {
                             Ok(file) => {
                                 tracing::info!(config = %name, "configuration file loaded");
                                 let fx2 = self.engine.on_config_file(file);
-                                if let Ok(mut m) = self.metrics.lock() {
-                                    for op in fx2.metrics() {
-                                        m.apply(op);
-                                    }
-                                }
+                                self.pending.extend(fx2.metrics().cloned());
                             }
                             Err(e) => {
                                 tracing::warn!(error = %e, "line names an unusable configuration")
@@ -158,15 +171,17 @@ impl EngineTask {
                         }
                     }
                 }
-                Effect::Metric(_) => {}
             }
         }
         // CurrentState offsets are refreshed at least every 250 ms; states
         // at once, with the events that announce them.
         let stale = self
             .last_snapshot
-            .is_none_or(|t| t.elapsed().as_millis() >= 250);
+            .is_none_or(|t| self.input_at.saturating_duration_since(t).as_millis() >= 250);
         if !published.is_empty() || stale {
+            // A consumer that reads the metrics after an event sees them
+            // updated.
+            self.flush_metrics();
             for (data, _) in &published {
                 tracing::info!(
                     resource = data.resource.suffix(),
@@ -174,9 +189,10 @@ impl EngineTask {
                     "event published"
                 );
             }
-            self.last_snapshot = Some(Instant::now());
+            self.last_snapshot = Some(self.input_at);
+            let refs: Vec<_> = published.iter().map(|(d, t)| (d, *t)).collect();
             self.hub
-                .publish(&published, self.engine.snapshot(), Instant::now());
+                .publish(&refs, self.engine.snapshot(), Instant::now());
         }
     }
 }

@@ -52,6 +52,8 @@ pub(super) async fn start(
         settings: settings.clone(),
         node: node.to_string(),
         last_snapshot: None,
+        pending: Vec::new(),
+        input_at: std::time::Instant::now(),
     };
     let engine_handle = tokio::spawn(engine_ctx.run(fx));
     let mut accept = None;

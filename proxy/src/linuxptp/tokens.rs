@@ -12,7 +12,8 @@ pub const MAX_TOKENS: usize = 40;
 /// The token list `T` of a line.
 pub struct Tokens<'a> {
     items: [&'a str; MAX_TOKENS],
-    starts: [usize; MAX_TOKENS],
+    /// Address of the line, to turn a token into its offset.
+    base: usize,
     len: usize,
     /// More tokens than `MAX_TOKENS`.
     pub overflow: bool,
@@ -27,7 +28,7 @@ impl<'a> Tokens<'a> {
     }
     /// Byte offset of token `i` in the line.
     pub fn start(&self, i: usize) -> usize {
-        self.starts[i]
+        (self.items[i].as_ptr() as usize).wrapping_sub(self.base)
     }
     /// Number of stored tokens.
     pub fn len(&self) -> usize {
@@ -99,27 +100,24 @@ pub fn tokenize(line: &str) -> Tokens<'_> {
     let bytes = line.as_bytes();
     let mut t = Tokens {
         items: [""; MAX_TOKENS],
-        starts: [0; MAX_TOKENS],
+        base: line.as_ptr() as usize,
         len: 0,
         overflow: false,
         level: None,
     };
     let mut i = 0;
     while i < bytes.len() {
-        while i < bytes.len() && is_delim(bytes[i]) {
-            i += 1;
-        }
-        if i >= bytes.len() {
+        let Some(skip) = bytes[i..].iter().position(|&b| !is_delim(b)) else {
             break;
-        }
-        let start = i;
-        while i < bytes.len() && !is_delim(bytes[i]) {
-            i += 1;
-        }
+        };
+        let start = i + skip;
+        i = bytes[start..]
+            .iter()
+            .position(|&b| is_delim(b))
+            .map_or(bytes.len(), |n| start + n);
         let tok = &line[start..i];
         if t.len < MAX_TOKENS {
             t.items[t.len] = tok;
-            t.starts[t.len] = start;
             t.len += 1;
         } else {
             t.overflow = true;
