@@ -125,6 +125,27 @@ impl Foundation {
     }
 }
 
+impl Foundation {
+    /// Hands every dead consumer to `remove` on `hub`, in a task of its own
+    /// (the hub is held weakly: it owns delivery, which owns this handler).
+    pub(super) fn route_dead<H, F, Fut>(
+        cell: &OnceLock<observer::DeadHandler>,
+        hub: &Arc<H>,
+        remove: F,
+    ) where
+        H: Send + Sync + 'static,
+        F: Fn(Arc<H>, crate::delivery::SubscriberKey) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let weak = Arc::downgrade(hub);
+        let _ = cell.set(Arc::new(move |key| {
+            if let Some(hub) = weak.upgrade() {
+                tokio::spawn(remove(hub, key));
+            }
+        }));
+    }
+}
+
 /// A future that resolves once `rx` turns true.
 pub(crate) async fn stopped(mut rx: watch::Receiver<bool>) {
     let _ = rx.wait_for(|s| *s).await;
@@ -158,12 +179,9 @@ async fn run_v2(
         delivery.clone(),
         metrics.clone(),
     ));
-    let weak = Arc::downgrade(&hub);
-    let _ = hub_cell.set(Arc::new(move |key| {
-        if let Some(hub) = weak.upgrade() {
-            tokio::spawn(async move { hub.remove_dead(&key).await });
-        }
-    }));
+    Foundation::route_dead(&hub_cell, &hub, |hub, key| async move {
+        hub.remove_dead(&key).await
+    });
     hub.persist_now().await?;
     // 3. Listeners.
     let metrics_listener = bind_tcp("metrics", &settings.metrics_addr).await?;

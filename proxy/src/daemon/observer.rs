@@ -75,6 +75,14 @@ impl DeliveryObserver for MetricsObserver {
         }
     }
 
+    fn on_connection_reset(&self, key: &SubscriberKey) {
+        if key.as_str().starts_with(crate::v1hub::TRANSPORT_KEY_PREFIX) {
+            if let Ok(m) = self.metrics.lock() {
+                m.transport_connection_reset.inc();
+            }
+        }
+    }
+
     fn on_subscriber_dead(&self, key: &SubscriberKey) {
         if let Some(handler) = self.hub.get() {
             handler(key.clone());
@@ -87,5 +95,24 @@ impl DeliveryObserver for MetricsObserver {
                 .queue_depth
                 .remove_label_values(&[key.as_str(), url.as_str()]);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::Metrics;
+
+    #[test]
+    fn only_transport_clients_count_connection_resets() {
+        let metrics: SharedMetrics = Arc::new(std::sync::Mutex::new(Metrics::new("n")));
+        let obs = MetricsObserver::new(metrics.clone(), Arc::new(OnceLock::new()), "n");
+        let transport =
+            SubscriberKey::new(format!("{}b1f6d2a4", crate::v1hub::TRANSPORT_KEY_PREFIX));
+        obs.on_connection_reset(&transport);
+        obs.on_connection_reset(&transport);
+        obs.on_connection_reset(&SubscriberKey::new("http://127.0.0.1:9/e".to_string()));
+        let text = String::from_utf8(metrics.lock().expect("lock").render()).expect("utf8");
+        assert!(text.contains("cne_transport_connection_reset 2"), "{text}");
     }
 }

@@ -51,12 +51,9 @@ pub(super) async fn run(
         delivery.clone(),
         metrics.clone(),
     ));
-    let weak = Arc::downgrade(&hub);
-    let _ = dead.set(Arc::new(move |key| {
-        if let Some(hub) = weak.upgrade() {
-            tokio::spawn(async move { hub.remove_dead(&key).await });
-        }
-    }));
+    super::Foundation::route_dead(&dead, &hub, |hub, key| async move {
+        hub.remove_dead(&key).await
+    });
     hub.persist_now().await?;
     // 3. Listeners.
     let transport_port = settings

@@ -35,6 +35,26 @@ impl fmt::Display for AttemptDetail {
     }
 }
 
+impl AttemptDetail {
+    /// Whether the peer reset the connection (an `ECONNRESET` anywhere in
+    /// the error's chain).
+    pub(crate) fn is_connection_reset(&self) -> bool {
+        let Self::Transport(err) = self else {
+            return false;
+        };
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+        while let Some(e) = source {
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionReset)
+            {
+                return true;
+            }
+            source = e.source();
+        }
+        false
+    }
+}
+
 /// One attempt's classified result and what caused it.
 #[derive(Debug)]
 pub(crate) struct AttemptReport {

@@ -100,6 +100,9 @@ pub struct ItemMeta {
 pub trait DeliveryObserver: Send + Sync + 'static {
     /// One HTTP attempt finished.
     fn on_attempt(&self, _result: AttemptResult) {}
+    /// An attempt failed because the peer reset the connection
+    /// (`cne_transport_connection_reset` for transport clients).
+    fn on_connection_reset(&self, _key: &SubscriberKey) {}
     /// One event reached its final outcome.
     fn on_final(&self, _key: &SubscriberKey, _outcome: FinalOutcome, _meta: &ItemMeta) {}
     /// `n` events were dropped.
@@ -139,6 +142,7 @@ pub enum Observed {
     },
     Dead(SubscriberKey),
     Removed(SubscriberKey),
+    ConnectionReset(SubscriberKey),
 }
 
 /// Records every notification, for tests (here and in other modules).
@@ -243,6 +247,9 @@ pub fn dropped(seen: &[Observed], reason: DropReason) -> usize {
 impl DeliveryObserver for RecordingObserver {
     fn on_attempt(&self, result: AttemptResult) {
         self.record(Observed::Attempt(result));
+    }
+    fn on_connection_reset(&self, key: &SubscriberKey) {
+        self.record(Observed::ConnectionReset(key.clone()));
     }
     fn on_final(&self, key: &SubscriberKey, outcome: FinalOutcome, meta: &ItemMeta) {
         self.record(Observed::Final {

@@ -1,7 +1,7 @@
 //! Behaviour of [`Delivery`] against real HTTP consumers on 127.0.0.1.
 
 use super::observer::{dropped, finals};
-use super::testutil::{refused_url, BlackHole, Reply, TestServer};
+use super::testutil::{refused_url, BlackHole, Reply, Resetter, TestServer};
 use super::*;
 use bytes::Bytes;
 use std::time::{Duration, Instant};
@@ -193,6 +193,31 @@ async fn timeout_is_retryable() {
     assert_eq!(obs.attempts(AttemptResult::Retryable), 1);
     assert_eq!(obs.finals(&k, FinalOutcome::Delivered), 1);
     assert_eq!(server.received().len(), 2);
+}
+
+#[tokio::test]
+async fn connection_resets_are_reported_refusals_are_not() {
+    let resetter = Resetter::start().await;
+    let (delivery, obs) = start(fast_config());
+    let (reset, refused) = (key("reset"), key("refused"));
+    delivery
+        .enqueue(&reset, &resetter.url, item(1, "s"))
+        .expect("enqueue");
+    delivery
+        .enqueue(&refused, &refused_url().await, item(1, "s"))
+        .expect("enqueue");
+    assert!(wait_finals(&obs, &reset, 1).await);
+    assert!(wait_finals(&obs, &refused, 1).await);
+    let seen = obs.snapshot();
+    let resets = |k: &SubscriberKey| {
+        seen.iter()
+            .filter(|o| **o == Observed::ConnectionReset(k.clone()))
+            .count()
+    };
+    // One event, 1 + 3 attempts, every one reset by the peer.
+    assert_eq!(resets(&reset), 4, "{seen:?}");
+    assert_eq!(resets(&refused), 0);
+    assert_eq!(obs.finals(&reset, FinalOutcome::Failed), 1);
 }
 
 #[tokio::test]

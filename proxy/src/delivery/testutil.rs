@@ -224,6 +224,37 @@ impl BlackHole {
     }
 }
 
+/// A consumer that reads the start of every request and then resets the
+/// connection (`SO_LINGER` 0, so closing sends an RST).
+pub(crate) struct Resetter {
+    pub(crate) url: Url,
+    accept: JoinHandle<()>,
+}
+
+impl Drop for Resetter {
+    fn drop(&mut self) {
+        self.accept.abort();
+    }
+}
+
+impl Resetter {
+    pub(crate) async fn start() -> Self {
+        use tokio::io::AsyncReadExt;
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("local addr");
+        let url = Url::parse(&format!("http://{addr}/events")).expect("url");
+        let accept = tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let mut buf = [0u8; 1024];
+                let _ = stream.read(&mut buf).await;
+                let _ = stream.set_zero_linger();
+                drop(stream);
+            }
+        });
+        Self { url, accept }
+    }
+}
+
 /// A URL on 127.0.0.1 where nothing listens (connection refused).
 pub(crate) async fn refused_url() -> Url {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");

@@ -102,6 +102,9 @@ async fn deliver(ctx: &WorkerCtx, key: &SubscriberKey, url: &Url, item: &Outgoin
         )
         .await;
         ctx.observer.on_attempt(report.result);
+        if report.detail.is_connection_reset() {
+            ctx.observer.on_connection_reset(key);
+        }
         match report.result {
             AttemptResult::Delivered => {
                 debug!(subscriber = %key, detail = %report.detail, "delivered");
