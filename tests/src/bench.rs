@@ -194,6 +194,31 @@ impl BenchProxy {
         Ok(r.status().as_u16())
     }
 
+    /// Polls lock-state's CurrentState until it is LOCKED: the start-up
+    /// lines were processed, so no event of theirs can reach a subscriber
+    /// that subscribes afterwards.
+    pub async fn wait_locked(&self, client: &reqwest::Client, timeout: Duration) -> Result<()> {
+        let url = format!(
+            "http://127.0.0.1:{}/api/ocloudNotifications/v2/cluster/node/{NODE}{LOCK}/CurrentState",
+            self.api_port
+        );
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Ok(r) = client.get(&url).send().await {
+                if r.text().await.is_ok_and(|t| t.contains("\"LOCKED\"")) {
+                    return Ok(());
+                }
+            }
+            if Instant::now() >= deadline {
+                bail!(
+                    "lock-state not LOCKED after {timeout:?}; log:\n{}",
+                    self.log()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+
     /// Retries a subscription until it answers 201; the time since spawn.
     pub async fn wait_subscribed(
         &self,

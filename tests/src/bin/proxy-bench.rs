@@ -139,10 +139,8 @@ async fn ready_proxy(
     let (mut conn, _) = proxy.wait_socket(Duration::from_secs(10)).await?;
     write(&mut conn, STARTUP.as_bytes()).await?;
     let client = reqwest::Client::new();
-    proxy
-        .wait_subscribed(&client, &sink.endpoint(0), Duration::from_secs(10))
-        .await?;
-    for i in 1..n {
+    proxy.wait_locked(&client, Duration::from_secs(10)).await?;
+    for i in 0..n {
         let st = proxy.subscribe(&client, LOCK, &sink.endpoint(i)).await?;
         if st != 201 {
             bail!("subscription {i} answered {st}");
@@ -315,6 +313,7 @@ async fn fanout(o: &Opts, rows: &mut Vec<Row>) -> Result<()> {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let idle = proxy.rss_kib()?;
     write(&mut conn, STARTUP.as_bytes()).await?;
+    proxy.wait_locked(&client, Duration::from_secs(10)).await?;
     for i in 0..n {
         let st = proxy.subscribe(&client, LOCK, &endpoint(i)).await?;
         if st != 201 {
