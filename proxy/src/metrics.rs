@@ -22,9 +22,9 @@ use crate::clock::{Family, Label, Labels, MetricOp, Series};
 /// series, such as a port's raw name on each role change, add entries).
 const MAX_BY_ID: usize = 4096;
 
-/// A series by the identity of its label values. The cache entry keeps its
-/// `Series`, and so its `Arc`s, alive: an address cannot be reused for
-/// another value while it is a key.
+/// A series by the addresses of its label texts. The cache entry keeps its
+/// `Series`, and so its `Arc`s, alive (static texts live for ever): an
+/// address cannot be reused for another value while it is a key.
 #[derive(PartialEq, Eq, Hash)]
 struct SeriesId {
     family: Family,
@@ -34,8 +34,7 @@ struct SeriesId {
 impl SeriesId {
     fn of(s: &Series) -> SeriesId {
         fn id(l: &Option<Label>) -> usize {
-            l.as_ref()
-                .map_or(0, |a| Arc::as_ptr(a) as *const u8 as usize)
+            l.as_ref().map_or(0, Label::addr)
         }
         let l = &s.labels;
         SeriesId {

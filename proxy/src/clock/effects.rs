@@ -29,8 +29,99 @@ impl Now {
     }
 }
 
-/// A metric label value, cheap to clone.
-pub type Label = Arc<str>;
+/// A metric label value, cheap to clone: the fixed values (`ptp4l`,
+/// `master`, ...) are static strings and clone without touching a
+/// reference count; values from configuration share one allocation.
+/// Equality, order and hashing are those of the text.
+#[derive(Clone)]
+pub enum Label {
+    Static(&'static str),
+    Shared(Arc<str>),
+}
+
+impl Label {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Label::Static(s) => s,
+            Label::Shared(s) => s,
+        }
+    }
+    /// The address of the text: equal addresses mean equal text (a cache
+    /// key that needs no hashing of the text).
+    pub fn addr(&self) -> usize {
+        self.as_str().as_ptr() as usize
+    }
+}
+
+impl std::ops::Deref for Label {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Label {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::borrow::Borrow<str> for Label {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for Label {
+    fn eq(&self, other: &Label) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Label {}
+
+impl PartialOrd for Label {
+    fn partial_cmp(&self, other: &Label) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Label {
+    fn cmp(&self, other: &Label) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl std::hash::Hash for Label {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state)
+    }
+}
+
+impl std::fmt::Debug for Label {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl std::fmt::Display for Label {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<&str> for Label {
+    fn from(s: &str) -> Label {
+        Label::Shared(Arc::from(s))
+    }
+}
+
+impl From<String> for Label {
+    fn from(s: String) -> Label {
+        Label::Shared(Arc::from(s))
+    }
+}
 
 /// The `openshift_ptp_*` families the engine feeds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -155,5 +246,26 @@ impl Effects {
             Effect::Metric(m) => Some(m),
             _ => None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Label;
+    use std::collections::HashMap;
+
+    #[test]
+    fn static_and_shared_labels_with_the_same_text_are_one_key() {
+        let fixed = Label::Static("ptp4l");
+        let shared = Label::from("ptp4l");
+        assert_eq!(fixed, shared);
+        assert_ne!(fixed.addr(), shared.addr());
+        let mut m = HashMap::new();
+        m.insert(fixed.clone(), 1);
+        assert_eq!(m.get(&shared), Some(&1));
+        assert_eq!(m.get("ptp4l"), Some(&1));
+        assert_eq!(format!("{shared} {fixed:?}"), "ptp4l \"ptp4l\"");
+        // A clone shares the text: same address.
+        assert_eq!(shared.clone().addr(), shared.addr());
     }
 }

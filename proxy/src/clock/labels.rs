@@ -1,7 +1,5 @@
-//! Shared label values, so that building a series clones reference counts
-//! instead of allocating strings on the line path.
-
-use std::sync::Arc;
+//! The fixed label values, as static strings, so that building a series on
+//! the line path neither allocates nor touches a reference count.
 
 use super::effects::{Label, Labels};
 
@@ -27,7 +25,7 @@ pub struct LabelCache {
 
 impl Default for LabelCache {
     fn default() -> Self {
-        let l = |s: &str| -> Label { Arc::from(s) };
+        let l = |s: &'static str| -> Label { Label::Static(s) };
         LabelCache {
             ptp4l: l("ptp4l"),
             phc2sys: l("phc2sys"),
@@ -68,6 +66,6 @@ impl LabelCache {
     }
     /// `interface_role{process="ptp4l", iface=<raw>}`.
     pub fn ptp4l_raw(&self, iface: &str) -> Labels {
-        self.proc_iface(&self.ptp4l, Arc::from(iface))
+        self.proc_iface(&self.ptp4l, Label::from(iface))
     }
 }

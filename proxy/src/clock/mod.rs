@@ -113,14 +113,14 @@ impl Engine {
         self.cfg = cfg;
         self.chronyd_owns |= self.cfg.profiles.iter().any(|p| p.ntp_failover);
         for p in &self.cfg.profiles {
-            let profile: Label = Arc::from(p.name.as_str());
+            let profile: Label = Label::from(p.name.as_str());
             for (name, v) in [
                 ("HoldOverTimeout", p.thresholds.holdover_timeout_s as f64),
                 ("MaxOffsetThreshold", p.thresholds.max_offset as f64),
                 ("MinOffsetThreshold", p.thresholds.min_offset as f64),
             ] {
                 let labels = Labels {
-                    threshold: Some(Arc::from(name)),
+                    threshold: Some(Label::from(name)),
                     profile: Some(profile.clone()),
                     ..Labels::default()
                 };
@@ -234,7 +234,7 @@ impl Engine {
             Body::HaProfile(h) => {
                 let labels = Labels {
                     process: Some(self.l.phc2sys.clone()),
-                    profile: Some(Arc::from(h.profile)),
+                    profile: Some(Label::from(h.profile)),
                     ..Labels::default()
                 };
                 fx.set(
@@ -321,7 +321,7 @@ impl Engine {
             .zip(1u32..)
             .map(|(pc, number)| Port {
                 number,
-                iface: Arc::from(pc.iface.as_str()),
+                iface: Label::from(pc.iface.as_str()),
                 alias: self.alias(&pc.iface),
                 role: pc.initial_role,
             })
@@ -329,7 +329,7 @@ impl Engine {
         let ha = name.starts_with("phc2sys");
         let tbc = settings.as_ref().is_some_and(|s| s.tbc);
         self.profiles.push(Profile {
-            key: Arc::from(name.as_str()),
+            key: Label::from(name.as_str()),
             thresholds: settings.map(|s| s.thresholds).unwrap_or_default(),
             kind: if tbc {
                 ProfileType::Tbc
@@ -356,8 +356,8 @@ impl Engine {
             return a.clone();
         }
         let a: Label = match self.cfg.aliases.get(iface) {
-            Some(a) => Arc::from(a.as_str()),
-            None => Arc::from(alias(iface)),
+            Some(a) => Label::from(a.as_str()),
+            None => Label::from(alias(iface)),
         };
         self.aliases.insert(iface.to_string(), a.clone());
         a

@@ -1,8 +1,6 @@
 //! Process status lines (K5, §15): metrics, real-restart counting, and the
 //! effects of a process death.
 
-use std::sync::Arc;
-
 use super::effects::{Effect, Effects, Family, Labels, MetricOp, Now, Series};
 use super::state::{ProfileType, DEAD_OFFSET};
 use super::Engine;
@@ -18,8 +16,8 @@ impl Engine {
         fx: &mut Effects,
     ) {
         let labels = Labels {
-            process: Some(Arc::from(e.source)),
-            config: Some(Arc::from(e.config)),
+            process: Some(super::Label::from(e.source)),
+            config: Some(super::Label::from(e.config)),
             ..Labels::default()
         };
         fx.set(

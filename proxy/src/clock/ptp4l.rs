@@ -2,7 +2,6 @@
 //! main-clock transition table (§5.2), port roles (§6) and the holdover
 //! timer (§7).
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use super::effects::{Effects, Family, Label, LineResult, Now};
@@ -170,7 +169,7 @@ impl Engine {
                 let ports = &mut self.profiles[pi].ports;
                 ports.push(Port {
                     number,
-                    iface: Arc::from(iface),
+                    iface: super::Label::from(iface),
                     alias,
                     role: Role::Unknown,
                 });

@@ -1,8 +1,6 @@
 //! The daemon's synthetic lines: clock class (K4), GNSS (K10), DPLL (K11),
 //! T-GM status (K12), T-BC status (K13) and SyncE (K14).
 
-use std::sync::Arc;
-
 use super::effects::{Effects, Family, Labels, Now};
 use super::state::{ProfileType, UNKNOWN_OFFSET};
 use super::{Engine, Receiver, SyncePort};
@@ -118,7 +116,7 @@ impl Engine {
             let offsets = &mut self.profiles[pi].dpll_offsets;
             match offsets.iter_mut().find(|(i, _)| **i == *d.iface) {
                 Some((_, o)) => *o = off,
-                None => offsets.push((Arc::from(d.iface), off)),
+                None => offsets.push((super::Label::from(d.iface), off)),
             }
         }
     }
@@ -203,7 +201,7 @@ impl Engine {
     pub(super) fn synce_line(&mut self, e: &Entry<'_>, s: &Synce<'_>, now: Now, fx: &mut Effects) {
         let state = s.state.state();
         let synce4l = self.l.synce4l.clone();
-        let iface: super::Label = Arc::from(s.iface);
+        let iface: super::Label = super::Label::from(s.iface);
         fx.set(
             Family::ClockState,
             self.l.proc_iface(&synce4l, iface.clone()),
@@ -217,7 +215,7 @@ impl Engine {
             Some(i) => i,
             None => {
                 self.synce.push(SyncePort {
-                    device: Arc::from(s.device),
+                    device: super::Label::from(s.device),
                     iface: iface.clone(),
                     state: None,
                     quality: None,
@@ -237,8 +235,8 @@ impl Engine {
             SynceReport::Quality { ql, ext_ql, .. } => {
                 let base = Labels {
                     process: Some(synce4l),
-                    profile: Some(Arc::from(e.config)),
-                    network_option: Some(Arc::from(s.network_option.to_string().as_str())),
+                    profile: Some(super::Label::from(e.config)),
+                    network_option: Some(super::Label::from(s.network_option.to_string().as_str())),
                     iface: Some(iface),
                     device: Some(self.synce[idx].device.clone()),
                     ..Labels::default()
