@@ -67,7 +67,7 @@ fn explain(args: crate::config::ExplainArgs) -> ExitCode {
         eprintln!("cloud-event-proxy explain: {msg}");
         ExitCode::from(1)
     };
-    let mut opts = crate::explain::ExplainOptions {
+    let mut opts = ptp_event_core::explain::ExplainOptions {
         format: args.format,
         node: Some(args.node.clone()),
         ..Default::default()
@@ -106,7 +106,7 @@ fn explain(args: crate::config::ExplainArgs) -> ExitCode {
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let result = crate::explain::explain(input, &opts, &mut out);
+    let result = ptp_event_core::explain::explain(input, &opts, &mut out);
     let _ = out.flush();
     match result {
         Ok(_) => ExitCode::SUCCESS,

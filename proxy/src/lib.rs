@@ -4,14 +4,8 @@
 //! socket lines → parse (`linuxptp`) → engine (`clock`) → effects → events
 //! (`events`) → hub and delivery, metrics and the REST API.
 
-// Pure.
-pub mod clock;
 pub mod config;
-pub mod events;
-pub mod explain;
-pub mod linuxptp;
 
-// IO.
 pub mod api;
 pub mod cli;
 pub mod daemon;

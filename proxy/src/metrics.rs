@@ -16,7 +16,7 @@ use prometheus::{
     IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
 };
 
-use crate::clock::{Family, Label, Labels, MetricOp, Series};
+use ptp_event_core::clock::{Family, Label, Labels, MetricOp, Series};
 
 /// Entries of the identity cache before it is emptied (new `Arc`s for known
 /// series, such as a port's raw name on each role change, add entries).
@@ -470,7 +470,7 @@ pub fn observe(h: &Histogram, seconds: f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::Labels;
+    use ptp_event_core::clock::Labels;
 
     #[test]
     fn restart_count_has_no_total_suffix_and_node_label() {

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use proptest::prelude::*;
-use ptp_event_proxy::linuxptp::{parse, Body, LogLine};
+use ptp_event_core::linuxptp::{parse, Body, LogLine};
 
 use crate::run::virtual_time;
 use crate::scenario::{build, Scenario};

@@ -13,8 +13,8 @@ use tokio::net::TcpListener;
 use super::http::{cleaned, empty, json, json_str, problem, read_body, redirect, with_type};
 use super::v2::{absolute_http_url, list_json};
 use crate::delivery::Url;
-use crate::events::{placeholder, v1_event, EventData, Resource};
 use crate::v1hub::{V1CreateError, V1Hub, V1Role, V1Sub};
+use ptp_event_core::events::{placeholder, v1_event, EventData, Resource};
 
 /// Base path of the v1 API.
 pub const BASE: &str = "/api/ocloudNotifications/v1";

@@ -8,8 +8,8 @@ use axum::http::{Method, Request, Response, StatusCode};
 
 use super::http::{empty, json, json_str, not_allowed, not_found, problem, read_body};
 use crate::delivery::Url;
-use crate::events::{v2_event, EventData, Resource};
 use crate::hub::{CreateError, Hub, SubscriptionInfo};
+use ptp_event_core::events::{v2_event, EventData, Resource};
 
 /// Base path of the v2 API.
 pub const BASE: &str = "/api/ocloudNotifications/v2";

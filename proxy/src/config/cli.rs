@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
-use super::error::ConfigError;
 use super::values::{parse_api_version, ApiVersion};
+use ptp_event_core::node_config::ConfigError;
 
 const ABOUT: &str = "PTP fast-event notification proxy (drop-in replacement for cloud-event-proxy)";
 
@@ -200,14 +200,14 @@ pub struct ExplainCli {
 
     /// Output format
     #[arg(long, value_name = "FORMAT", value_enum, default_value = "table")]
-    pub format: ExplainFormat,
+    pub format: ExplainFormatArg,
 }
 
-pub use crate::events::V1Format;
+pub use ptp_event_core::events::V1Format;
 
 /// `explain --format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
-pub enum ExplainFormat {
+pub enum ExplainFormatArg {
     /// Aligned columns for people.
     #[default]
     Table,

@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::error::{ConfigError, Warning};
-use super::profiles::parse_profiles;
-use super::ptp4l::parse_ptp4l_config;
-use super::types::{ProfileSettings, Ptp4lConfig};
+use ptp_event_core::node_config::parse_profiles;
+use ptp_event_core::node_config::parse_ptp4l_config;
+use ptp_event_core::node_config::{ConfigError, Warning};
+use ptp_event_core::node_config::{ProfileSettings, Ptp4lConfig};
 
 /// Whether `name` is a file the proxy reads from the configuration
 /// directory: `ptp4l.<N>.config` or `phc2sys.<N>.config`, N decimal digits.
@@ -170,7 +170,7 @@ fn read_text(path: &Path) -> Result<String, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::linuxptp::Role;
+    use ptp_event_core::linuxptp::Role;
 
     fn testdata() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/config")

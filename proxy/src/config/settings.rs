@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use super::cli::{rewrite_single_dash, Cli, CliError, ExplainFormat, SubCommand, V1Format};
-use super::error::ConfigError;
+use super::cli::{rewrite_single_dash, Cli, CliError, ExplainFormatArg, SubCommand, V1Format};
 use super::load::profiles_file_path;
 use super::values::{normalize_host, parse_bool, parse_listen_addr, ApiVersion};
+use ptp_event_core::explain::ExplainFormat;
+use ptp_event_core::node_config::ConfigError;
 
 /// The role the binary plays (rest-api.md §1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,7 +142,10 @@ impl Settings {
                 ptp4l_configs: e.ptp4l_config,
                 thresholds: e.thresholds,
                 node: e.node,
-                format: e.format,
+                format: match e.format {
+                    ExplainFormatArg::Table => ExplainFormat::Table,
+                    ExplainFormatArg::Jsonl => ExplainFormat::Jsonl,
+                },
             })),
             Some(SubCommand::Validate) => Ok(Command::Validate(resolve(cli.global, env)?)),
             None => Ok(Command::Run(resolve(cli.global, env)?)),

@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use super::error::ConfigError;
 use super::load::{load_config_dir, load_profiles, ProfilesFile};
 use super::settings::{ProxyRole, Settings};
-use super::types::{NodeConfig, Ptp4lConfig};
+use ptp_event_core::node_config::ConfigError;
+use ptp_event_core::node_config::{NodeConfig, Ptp4lConfig};
 
 /// What `validate` found in a usable configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! Parsers of single flag and environment values (rest-api.md §1, §6).
 
-use super::error::ConfigError;
+use ptp_event_core::node_config::ConfigError;
 
 /// Go's `strconv.ParseBool`: `1 t T true TRUE True` / `0 f F false FALSE False`.
 pub fn parse_bool(s: &str) -> Option<bool> {

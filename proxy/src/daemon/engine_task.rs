@@ -9,12 +9,12 @@ use std::time::{Instant, SystemTime};
 
 use tokio::sync::{mpsc, watch};
 
-use crate::clock::{Effect, Effects, Engine, LineResult, MetricOp, Now};
 use crate::config::{NodeConfig, Settings};
 use crate::hub::EventSink;
-use crate::linuxptp::{parse, Control as LineControl, Kind, LogLine};
 use crate::metrics::SharedMetrics;
 use crate::socket::QueuedLine;
+use ptp_event_core::clock::{Effect, Effects, Engine, LineResult, MetricOp, Now};
+use ptp_event_core::linuxptp::{parse, Control as LineControl, Kind, LogLine};
 
 /// Messages from other tasks.
 #[derive(Debug)]
@@ -29,7 +29,7 @@ pub(super) struct EngineTask {
     pub control: mpsc::Receiver<Control>,
     pub epoch: watch::Sender<u64>,
     pub hub: Arc<dyn EventSink>,
-    pub sync_state: watch::Sender<Option<crate::linuxptp::SyncState>>,
+    pub sync_state: watch::Sender<Option<ptp_event_core::linuxptp::SyncState>>,
     pub metrics: SharedMetrics,
     pub settings: Settings,
     pub node: String,

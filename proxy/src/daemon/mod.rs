@@ -23,9 +23,9 @@ use tokio::sync::watch;
 use crate::config::Settings;
 use crate::delivery::{Delivery, DeliveryConfig};
 use crate::hub::Hub;
-use crate::linuxptp::SyncState;
 use crate::metrics::Metrics;
 use crate::store::{Store, StoreRole};
+use ptp_event_core::linuxptp::SyncState;
 
 pub use engine_task::Control;
 

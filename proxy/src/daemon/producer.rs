@@ -8,11 +8,11 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
 
 use super::{configs, engine_task, replay, DaemonError};
-use crate::clock::Engine;
 use crate::config::Settings;
 use crate::hub::EventSink;
-use crate::linuxptp::SyncState;
 use crate::metrics::SharedMetrics;
+use ptp_event_core::clock::Engine;
+use ptp_event_core::linuxptp::SyncState;
 
 /// The running producer tasks.
 pub(super) struct ProducerTasks {

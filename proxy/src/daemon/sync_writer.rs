@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tokio::sync::watch;
 
 use crate::hub::EventSink;
-use crate::linuxptp::SyncState;
+use ptp_event_core::linuxptp::SyncState;
 
 /// Starts the writer; send new values on the returned sender.
 pub(super) fn start(

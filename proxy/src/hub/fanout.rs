@@ -6,9 +6,9 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use super::{lock, Hub};
-use crate::clock::Snapshot;
 use crate::delivery::Outgoing;
-use crate::events::{v2_event, EventData};
+use ptp_event_core::clock::Snapshot;
+use ptp_event_core::events::{v2_event, EventData};
 
 impl Hub {
     /// Publishes the events of one engine input and installs the new

@@ -14,10 +14,10 @@ mod subscribe;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use crate::clock::Snapshot;
 use crate::delivery::{Delivery, Outgoing, SubscriberKey, Url};
 use crate::metrics::SharedMetrics;
 use crate::store::{Api, Store, StoreData, StoredPublisher, StoredSubscription};
+use ptp_event_core::clock::Snapshot;
 
 pub use subscribe::{CreateError, SubscriptionInfo};
 
@@ -143,7 +143,7 @@ pub trait EventSink: Send + Sync + 'static {
     /// Publishes the events of one engine input and installs the snapshot.
     fn publish(
         &self,
-        events: &[(&crate::events::EventData, std::time::SystemTime)],
+        events: &[(&ptp_event_core::events::EventData, std::time::SystemTime)],
         snapshot: Snapshot,
         published_at: std::time::Instant,
     );
@@ -158,7 +158,7 @@ pub trait EventSink: Send + Sync + 'static {
 impl EventSink for Hub {
     fn publish(
         &self,
-        events: &[(&crate::events::EventData, std::time::SystemTime)],
+        events: &[(&ptp_event_core::events::EventData, std::time::SystemTime)],
         snapshot: Snapshot,
         published_at: std::time::Instant,
     ) {
@@ -184,7 +184,7 @@ impl Hub {
         delivery: Delivery,
         metrics: SharedMetrics,
     ) -> Hub {
-        for r in crate::events::Resource::V2 {
+        for r in ptp_event_core::events::Resource::V2 {
             let address = r.address(node);
             if !data
                 .publishers
@@ -292,7 +292,7 @@ impl Hub {
     /// The v2 publishers, in the order of `GET /publishers`.
     pub fn publishers(&self) -> Vec<StoredPublisher> {
         let st = lock(&self.state);
-        crate::events::Resource::V2
+        ptp_event_core::events::Resource::V2
             .iter()
             .filter_map(|r| {
                 let address = r.address(&self.node);
@@ -306,7 +306,10 @@ impl Hub {
     }
 
     /// The snapshot values of a resource.
-    pub fn current(&self, resource: crate::events::Resource) -> Option<Vec<crate::events::Value>> {
+    pub fn current(
+        &self,
+        resource: ptp_event_core::events::Resource,
+    ) -> Option<Vec<ptp_event_core::events::Value>> {
         lock(&self.state)
             .snapshot
             .values(resource)

@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use super::{client_id, lock, Hub, Pending, Subscription};
 use crate::delivery::{SubscriberKey, Url};
-use crate::events::{placeholder, rfc3339, v2_event, EventData, Resource};
+use ptp_event_core::events::{placeholder, rfc3339, v2_event, EventData, Resource};
 
 /// A subscription as the v2 API shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,7 +7,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 
-use crate::events::{parse_event_json, v1_event_with_source, EventData, Resource, V1Format};
+use ptp_event_core::events::{
+    parse_event_json, v1_event_with_source, EventData, Resource, V1Format,
+};
 
 /// Asks the producers and renders the answer as a v1 application event
 /// with a fresh id; `Err` carries the detail of the 400.

@@ -10,8 +10,8 @@ use std::time::{Duration, SystemTime};
 
 use tokio::sync::mpsc;
 
-use crate::events::rfc3339;
 use crate::v1hub::{Action, RegMsg, SubscriberDoc, V1Hub};
+use ptp_event_core::events::rfc3339;
 
 /// Longest wait between two tries of one message.
 pub const RETRY_CAP: Duration = Duration::from_secs(30);

@@ -14,8 +14,8 @@ use tokio::net::TcpListener;
 use crate::api::http::{
     cleaned, empty, json, not_allowed, not_found, problem, read_body, redirect,
 };
-use crate::events::{parse_transport_event, transport_current_state, EventData, Resource};
 use crate::v1hub::{SubscriberDoc, V1Hub, V1Role};
+use ptp_event_core::events::{parse_transport_event, transport_current_state, EventData, Resource};
 
 /// A transport error: problem+json with `message` = `detail`.
 fn fail(status: StatusCode, detail: &str, instance: &str) -> Response<Body> {

@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use super::{lock, V1Hub};
-use crate::clock::Snapshot;
 use crate::delivery::{HeaderName, HeaderValue, Outgoing};
-use crate::events::{transport_event, v1_event, EventData, Resource};
 use crate::hub::EventSink;
+use ptp_event_core::clock::Snapshot;
+use ptp_event_core::events::{transport_event, v1_event, EventData, Resource};
 
 /// `cne_delivery_latency_seconds{resource}` and the address suffix of the
 /// v1 metrics: the v1 suffix of a resource.

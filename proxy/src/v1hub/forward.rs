@@ -10,7 +10,7 @@ use std::time::{Instant, SystemTime};
 use super::fanout::v1_suffix;
 use super::{lock, V1Hub};
 use crate::delivery::Outgoing;
-use crate::events::{v1_event_with_source, EventData, IncomingEvent};
+use ptp_event_core::events::{v1_event_with_source, EventData, IncomingEvent};
 
 impl V1Hub {
     /// Queues an incoming transport event; returns how many local

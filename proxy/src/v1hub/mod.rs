@@ -18,12 +18,12 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc;
 
-use crate::clock::Snapshot;
 use crate::delivery::{Delivery, SubscriberKey, Url};
-use crate::events::{Resource, V1Format};
 use crate::hub::{client_id, lock, plain_client, save_store};
 use crate::metrics::SharedMetrics;
 use crate::store::{Api, Store, StoreData, StoredPublisher};
+use ptp_event_core::clock::Snapshot;
+use ptp_event_core::events::{Resource, V1Format};
 
 pub use clients::{Action, SubscriberDoc};
 
@@ -288,7 +288,7 @@ impl V1Hub {
     }
 
     /// The producer's snapshot values of a resource.
-    pub fn current(&self, resource: Resource) -> Option<Vec<crate::events::Value>> {
+    pub fn current(&self, resource: Resource) -> Option<Vec<ptp_event_core::events::Value>> {
         lock(&self.state)
             .snapshot
             .values(resource)

@@ -9,8 +9,8 @@ use super::{
     TRANSPORT_KEY_PREFIX,
 };
 use crate::delivery::{SubscriberKey, Url};
-use crate::events::{rfc3339, Resource};
 use crate::store::{Api, StoredSubscription};
+use ptp_event_core::events::{rfc3339, Resource};
 
 impl V1Hub {
     /// rest-api.md §4.3: endpoint check, same-resource lookup, persist.

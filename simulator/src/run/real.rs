@@ -9,7 +9,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use ptp_event_proxy::events::Resource;
+use ptp_event_core::events::Resource;
 use tokio::process::{Child, Command};
 
 use super::consumer::{subscribe, wait_ok, Consumer, Delivered};

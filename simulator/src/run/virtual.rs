@@ -5,10 +5,12 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use ptp_event_proxy::clock::{Effects, Engine, Now, Snapshot};
-use ptp_event_proxy::config::{NodeConfig, PortConfig, ProfileSettings, Ptp4lConfig, Thresholds};
-use ptp_event_proxy::events::{EventData, Resource};
-use ptp_event_proxy::linuxptp::{parse, Role};
+use ptp_event_core::clock::{Effects, Engine, Now, Snapshot};
+use ptp_event_core::events::{EventData, Resource};
+use ptp_event_core::linuxptp::{parse, Role};
+use ptp_event_core::node_config::{
+    NodeConfig, PortConfig, ProfileSettings, Ptp4lConfig, Thresholds,
+};
 
 use super::report::{Outcome, Received};
 use crate::scenario::expect::resource_name;
@@ -141,7 +143,7 @@ pub fn run(s: &Scenario) -> Outcome {
         match parse(&l.text) {
             Ok(line) => {
                 let fx = engine.on_line(&line, Now::virtual_at(secs(l.t)));
-                if fx.result == ptp_event_proxy::clock::LineResult::Rejected {
+                if fx.result == ptp_event_core::clock::LineResult::Rejected {
                     problems.push(format!("{:.3} rejected by the engine: {}", l.t, l.text));
                 }
                 collect(fx, l.t, &mut received);

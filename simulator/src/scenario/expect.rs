@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use ptp_event_proxy::events::Resource;
+use ptp_event_core::events::Resource;
 use serde::Deserialize;
 
 /// The `[expect]` table.

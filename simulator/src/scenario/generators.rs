@@ -1,10 +1,10 @@
 //! Timeline steps and the generators that turn them into socket lines.
 //!
 //! Every line is rendered with the proxy's own line model
-//! (`ptp_event_proxy::linuxptp`), so the text is byte-exact linuxptp/daemon
+//! (`ptp_event_core::linuxptp`), so the text is byte-exact linuxptp/daemon
 //! output. Randomness comes from the scenario seed only.
 
-use ptp_event_proxy::linuxptp::{
+use ptp_event_core::linuxptp::{
     Body, ClockClass, ClockSource, DaemonToken, Dpll, Entry, GmStatus, Gnss, Kind, LogLine,
     NmeaStatus, Phc2sysOffset, PortState, Prefix, ProcessStatus, PtpOffset, Servo, TbcStatus,
     Ts2phcOffset,

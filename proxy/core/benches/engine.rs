@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
-use ptp_event_proxy::clock::{Engine, Now};
-use ptp_event_proxy::config::{NodeConfig, PortConfig, Ptp4lConfig};
-use ptp_event_proxy::linuxptp::{parse, Role};
+use ptp_event_core::clock::{Engine, Now};
+use ptp_event_core::linuxptp::{parse, Role};
+use ptp_event_core::node_config::{NodeConfig, PortConfig, Ptp4lConfig};
 
 fn log(n: usize) -> Vec<(Duration, String)> {
     let mut out = Vec::with_capacity(n);

@@ -9,9 +9,9 @@ mod sequences;
 use std::time::Duration;
 
 use super::{Effect, Effects, Engine, Family, LineResult, MetricOp, Now};
-use crate::config::{NodeConfig, PortConfig, ProfileSettings, Ptp4lConfig, Thresholds};
 use crate::events::{EventData, Resource};
 use crate::linuxptp::{parse, Role, SyncState};
+use crate::node_config::{NodeConfig, PortConfig, ProfileSettings, Ptp4lConfig, Thresholds};
 
 pub(super) const NODE: &str = "compute-1.example.com";
 

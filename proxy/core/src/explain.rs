@@ -34,11 +34,19 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::clock::{Effect, Effects, Engine, LineResult, Now};
-use crate::config::{NodeConfig, PortConfig, ProfileSettings, Ptp4lConfig, Thresholds};
 use crate::events::{EventData, Resource};
 use crate::linuxptp::{parse, Body, Entry, LogLine};
+use crate::node_config::{NodeConfig, PortConfig, ProfileSettings, Ptp4lConfig, Thresholds};
 
-pub use crate::config::ExplainFormat;
+/// `explain --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExplainFormat {
+    /// Aligned columns for people.
+    #[default]
+    Table,
+    /// One JSON object per line for tools.
+    Jsonl,
+}
 
 /// Options, with configuration pieces already loaded by the CLI.
 #[derive(Debug, Clone, Default)]

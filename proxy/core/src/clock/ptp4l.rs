@@ -7,8 +7,8 @@ use std::time::Duration;
 use super::effects::{Effects, Family, Label, LineResult, Now};
 use super::state::{step, InputClass, MainClock, Port, ProfileType, Step};
 use super::Engine;
-use crate::config::Thresholds;
 use crate::linuxptp::{PortState, PtpOffset, Role, Servo, Summary, SyncState};
+use crate::node_config::Thresholds;
 
 /// Input class of an offset line (§3.1).
 pub(super) fn classify(servo: Servo, holdover: bool, offset: i64, th: &Thresholds) -> InputClass {

@@ -26,8 +26,8 @@ pub use effects::*;
 pub use snapshot::Snapshot;
 pub use state::{DEAD_OFFSET, UNKNOWN_OFFSET};
 
-use crate::config::{alias, NodeConfig};
 use crate::linuxptp::{Body, Control, Entry, Kind, LogLine, ProfileKey, SyncState};
+use crate::node_config::{alias, NodeConfig};
 use labels::LabelCache;
 use publish::Published;
 use state::{MainClock, Port, Profile, ProfileType};
@@ -140,7 +140,7 @@ impl Engine {
     }
 
     /// Exports the initial role of every port of a loaded file.
-    fn initial_roles(&self, file: &crate::config::Ptp4lConfig, fx: &mut Effects) {
+    fn initial_roles(&self, file: &crate::node_config::Ptp4lConfig, fx: &mut Effects) {
         for port in &file.ports {
             let labels = self.l.ptp4l_raw(&port.iface);
             fx.set(
@@ -152,7 +152,7 @@ impl Engine {
     }
 
     /// A configuration file loaded lazily after `Effect::WantConfig`.
-    pub fn on_config_file(&mut self, file: crate::config::Ptp4lConfig) -> Effects {
+    pub fn on_config_file(&mut self, file: crate::node_config::Ptp4lConfig) -> Effects {
         let mut fx = Effects::new(Kind::Control);
         self.initial_roles(&file, &mut fx);
         self.cfg.files.insert(file.name.clone(), file);

@@ -2,7 +2,7 @@
 //! `testdata/logs/` (JSON lines, node `compute-1.example.com`).
 
 use super::*;
-use crate::config::{ProfileSettings, Thresholds};
+use crate::node_config::{ProfileSettings, Thresholds};
 
 fn run(input: &str, opts: &ExplainOptions) -> (String, ExplainSummary) {
     let mut out = Vec::new();

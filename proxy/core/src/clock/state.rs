@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use super::effects::Label;
-use crate::config::Thresholds;
 use crate::linuxptp::{Role, SyncState};
+use crate::node_config::Thresholds;
 
 /// Offset published when the measuring process died.
 pub const DEAD_OFFSET: i64 = -9_999_999_999_999_999;

@@ -8,7 +8,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use ptp_event_proxy::linuxptp::{parse, LogLine};
+use ptp_event_core::linuxptp::{parse, LogLine};
 
 /// A small deterministic PRNG (xorshift), so the log is the same every run.
 struct Rng(u64);
