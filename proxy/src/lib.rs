@@ -1,18 +1,20 @@
 #![forbid(unsafe_code)]
 //! PTP fast-event notification proxy: a drop-in replacement for the Go
-//! `cloud-event-proxy` sidecar. See `DESIGN.md` of the project for the shape:
-//! socket lines → parse (`linuxptp`) → engine (`clock`) → effects → events
-//! (`events`) → hub and delivery, metrics and the REST API.
+//! `cloud-event-proxy` sidecar. The pure core (lines, engine, envelopes) is
+//! the `ptp-event-core` crate; this crate is the IO around it. Layers, from
+//! the bottom: `config`, `metrics`, `store`, `delivery`, `http` →
+//! `registry`, `engine_link`, `ingest` → `rest`, `transport` → `daemon` →
+//! `cli`. Nothing imports a module above it.
 
-pub mod config;
-
-pub mod api;
 pub mod cli;
+pub mod config;
 pub mod daemon;
 pub mod delivery;
-pub mod hub;
+pub mod engine_link;
+pub mod http;
+pub mod ingest;
 pub mod metrics;
-pub mod socket;
+pub mod registry;
+pub mod rest;
 pub mod store;
 pub mod transport;
-pub mod v1hub;

@@ -158,6 +158,11 @@ pub struct GlobalArgs {
     /// Directory of the daemon's ptp4l.N.config / phc2sys.N.config files
     #[arg(long, global = true, value_name = "DIR", default_value = "/var/run")]
     pub ptp_config_dir: PathBuf,
+
+    /// Once every listener is bound, write {"api":…,"metrics":…,"transport":…,"pid":…}
+    /// (the bound ports, useful with port 0) to this file
+    #[arg(long, global = true, value_name = "FILE")]
+    pub ready_file: Option<PathBuf>,
 }
 
 /// Subcommands besides running the proxy.

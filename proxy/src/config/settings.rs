@@ -104,6 +104,8 @@ pub struct Settings {
     pub daemon_url: url::Url,
     /// Directory of `ptp4l.N.config` / `phc2sys.N.config`.
     pub config_dir: PathBuf,
+    /// `--ready-file`.
+    pub ready_file: Option<PathBuf>,
     /// `$NODE_NAME` (always set in the producer roles).
     pub node_name: Option<String>,
     /// `$NODE_IP`.
@@ -328,6 +330,7 @@ fn resolve(
         socket: g.socket,
         daemon_url,
         config_dir: g.ptp_config_dir,
+        ready_file: g.ready_file,
         node_name,
         node_ip,
         ptp_plugin,

@@ -1,47 +1,77 @@
-//! The engine task: waits on the line queue, the control channel and the
-//! next holdover deadline; feeds parse → engine; carries out the effects
-//! (metrics, fan-out through the hub, sync-state persistence, lazy config
-//! loads). Never waits for delivery.
+//! The engine task: waits on configuration updates, engine queries, the
+//! next holdover deadline and the line queue; feeds parse → engine and
+//! carries out the effects (metrics, fan-out through the registry, the
+//! sync-state writer, configuration requests). It never waits on IO: files
+//! and `/port-aliases` come from the configuration task as messages, and
+//! delivery is a queue append.
+//!
+//! After a `CMD RESTART` the engine is empty; lines of the new epoch are
+//! taken once the configuration files are reloaded (a local read; the
+//! daemon's aliases follow later without holding lines back), or after
+//! [`RELOAD_WAIT`] at the latest.
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use tokio::sync::{mpsc, watch};
 
-use crate::config::{NodeConfig, Settings};
-use crate::hub::EventSink;
-use crate::metrics::SharedMetrics;
-use crate::socket::QueuedLine;
-use ptp_event_core::clock::{Effect, Effects, Engine, LineResult, MetricOp, Now};
-use ptp_event_core::linuxptp::{parse, Control as LineControl, Kind, LogLine};
+use super::config_task::{ConfigRequest, ConfigUpdate};
+use crate::engine_link::Query;
+use crate::ingest::QueuedBatch;
+use crate::metrics::{Metrics, PtpWriter};
+use crate::registry::Registry;
+use ptp_event_core::clock::{Effect, Effects, Engine, LineResult, Now};
+use ptp_event_core::linuxptp::{parse, Control, Kind, LogLine, SyncState};
 
-/// Messages from other tasks.
-#[derive(Debug)]
-pub enum Control {
-    /// Reloaded configuration (profile file refresh).
-    Config(NodeConfig),
+/// Longest pause of line intake after a `CMD RESTART`.
+pub const RELOAD_WAIT: Duration = Duration::from_secs(2);
+/// A configuration file named by lines is requested at most this often.
+const WANT_EVERY: Duration = Duration::from_secs(1);
+
+/// The channels the engine task serves.
+pub struct EngineInputs {
+    pub lines: mpsc::Receiver<QueuedBatch>,
+    pub queries: mpsc::Receiver<Query>,
+    pub configs: mpsc::Receiver<ConfigUpdate>,
 }
 
-pub(super) struct EngineTask {
-    pub engine: Engine,
-    pub lines: mpsc::Receiver<QueuedLine>,
-    pub control: mpsc::Receiver<Control>,
+/// Where the engine task's output goes.
+pub struct EngineOutputs {
+    pub registry: Arc<Registry>,
+    pub metrics: Metrics,
+    /// The configuration epoch (readers close their connections on a bump).
     pub epoch: watch::Sender<u64>,
-    pub hub: Arc<dyn EventSink>,
-    pub sync_state: watch::Sender<Option<ptp_event_core::linuxptp::SyncState>>,
-    pub metrics: SharedMetrics,
-    pub settings: Settings,
-    pub node: String,
-    pub last_snapshot: Option<Instant>,
-    /// Metric updates not yet applied: a batch takes the registry lock once,
-    /// and always before an event is published.
-    pub pending: Vec<MetricOp>,
-    /// When the current input was dequeued.
-    pub input_at: Instant,
+    pub sync_state: watch::Sender<Option<SyncState>>,
+    pub config_requests: mpsc::UnboundedSender<ConfigRequest>,
+}
+
+pub struct EngineTask {
+    engine: Engine,
+    inputs: EngineInputs,
+    out: EngineOutputs,
+    ptp: PtpWriter,
+    epoch: u64,
+    /// Set after a `CMD RESTART` until the reloaded files arrive.
+    reload_until: Option<tokio::time::Instant>,
+    wanted: HashMap<String, Instant>,
 }
 
 impl EngineTask {
+    pub fn new(engine: Engine, inputs: EngineInputs, out: EngineOutputs) -> EngineTask {
+        let ptp = out.metrics.ptp_writer();
+        EngineTask {
+            engine,
+            inputs,
+            out,
+            ptp,
+            epoch: 0,
+            reload_until: None,
+            wanted: HashMap::new(),
+        }
+    }
+
+    /// Runs until the line queue or the configuration channel closes.
     pub async fn run(mut self, initial: Effects) {
         let origin = tokio::time::Instant::now();
         let std_origin = Instant::now();
@@ -49,64 +79,62 @@ impl EngineTask {
             mono: std_origin.elapsed(),
             wall: SystemTime::now(),
         };
-        let mut epoch = 0u64;
-        let mut want: HashMap<String, Instant> = HashMap::new();
-        self.apply(initial, &mut want);
-        self.flush_metrics();
+        self.apply(initial);
         loop {
             let deadline = self.engine.next_deadline();
+            let paused = self.reload_until;
             tokio::select! {
                 biased;
-                ctl = self.control.recv() => match ctl {
-                    Some(Control::Config(cfg)) => {
-                        self.input_at = Instant::now();
-                        let fx = self.engine.on_config(cfg);
-                        self.apply(fx, &mut want);
-                        self.flush_metrics();
-                    }
+                update = self.inputs.configs.recv() => match update {
+                    Some(u) => self.config(u),
                     None => return,
                 },
-                _ = async {
-                    match deadline {
-                        Some(d) => tokio::time::sleep_until(origin + d).await,
-                        None => std::future::pending().await,
-                    }
-                } => {
-                    self.input_at = Instant::now();
-                    let fx = self.engine.on_tick(now());
-                    self.apply(fx, &mut want);
-                    self.flush_metrics();
+                Some(query) = self.inputs.queries.recv() => {
+                    query(&self.engine.snapshot());
                 }
-                batch = self.lines.recv() => {
+                _ = sleep_until(deadline.map(|d| origin + d)) => {
+                    let fx = self.engine.on_tick(now());
+                    self.apply(fx);
+                }
+                _ = sleep_until(paused) => {
+                    tracing::warn!("configuration not reloaded within {RELOAD_WAIT:?} of CMD RESTART; reading lines");
+                    self.reload_until = None;
+                }
+                batch = self.inputs.lines.recv(), if paused.is_none() => {
                     let Some(q) = batch else { return };
-                    if q.epoch < epoch {
+                    if q.epoch < self.epoch {
                         continue; // read before a CMD RESTART: the old configuration's
                     }
                     // One clock reading per batch: its lines arrived together.
                     let at = now();
-                    self.input_at = Instant::now();
                     let mut counts = LineCounts::default();
                     for text in q.lines.iter() {
-                        if self.line(text, &mut epoch, at, &mut want, &mut counts).await {
+                        if self.line(text, at, &mut counts) {
                             break; // CMD RESTART: the rest of the batch is the old configuration's
                         }
                     }
-                    self.flush_metrics();
-                    counts.flush(&self.metrics);
+                    counts.flush(&self.out.metrics);
                 }
             }
         }
     }
 
+    fn config(&mut self, update: ConfigUpdate) {
+        let fx = match update {
+            ConfigUpdate::Full(cfg) => {
+                self.reload_until = None;
+                self.engine.on_config(cfg)
+            }
+            ConfigUpdate::File(file) => {
+                tracing::info!(config = %file.name, "configuration file loaded");
+                self.engine.on_config_file(file)
+            }
+        };
+        self.apply(fx);
+    }
+
     /// One line; returns true after a `CMD RESTART`.
-    async fn line(
-        &mut self,
-        text: &str,
-        epoch: &mut u64,
-        now: Now,
-        want: &mut HashMap<String, Instant>,
-        counts: &mut LineCounts,
-    ) -> bool {
+    fn line(&mut self, text: &str, now: Now, counts: &mut LineCounts) -> bool {
         let parsed = match parse(text) {
             Ok(l) => l,
             Err(e) => {
@@ -115,90 +143,65 @@ impl EngineTask {
                 return false;
             }
         };
-        if let LogLine::Control(LineControl::Restart) = parsed {
-            *epoch += 1;
-            let _ = self.epoch.send(*epoch);
-            tracing::info!("CMD RESTART: configuration reset");
-            let fx = self.engine.on_restart();
-            counts.add(fx.kind, fx.result);
-            self.apply(fx, want);
-            let cfg = super::configs::load(&self.settings, &self.node).await;
-            let fx = self.engine.on_config(cfg);
-            self.apply(fx, want);
-            return true;
-        }
+        let restart = matches!(parsed, LogLine::Control(Control::Restart));
         let fx = self.engine.on_line(&parsed, now);
         counts.add(fx.kind, fx.result);
-        self.apply(fx, want);
-        false
+        self.apply(fx);
+        if restart {
+            self.epoch += 1;
+            let _ = self.out.epoch.send(self.epoch);
+            tracing::info!("CMD RESTART: engine reset, configuration reloading");
+            self.reload_until = Some(tokio::time::Instant::now() + RELOAD_WAIT);
+            let _ = self.out.config_requests.send(ConfigRequest::Reload);
+        }
+        restart
     }
 
-    /// Applies the pending metric updates under one registry lock.
-    fn flush_metrics(&mut self) {
-        if self.pending.is_empty() {
-            return;
-        }
-        if let Ok(mut m) = self.metrics.lock() {
-            for op in &self.pending {
-                m.apply(op);
-            }
-        }
-        self.pending.clear();
-    }
-
-    fn apply(&mut self, fx: Effects, want: &mut HashMap<String, Instant>) {
+    fn apply(&mut self, fx: Effects) {
         let mut published = Vec::new();
         for e in fx.items {
             match e {
-                Effect::Metric(op) => self.pending.push(op),
+                Effect::Metric(op) => self.ptp.apply(&op),
                 Effect::Publish(data, time) => published.push((data, time)),
                 Effect::PersistSyncState(s) => {
-                    self.sync_state.send_replace(Some(s));
+                    self.out.sync_state.send_replace(Some(s));
                 }
                 Effect::WantConfig(name) => {
-                    let due = want.get(&name).is_none_or(|t| t.elapsed().as_secs() >= 1);
+                    let due = self
+                        .wanted
+                        .get(&name)
+                        .is_none_or(|t| t.elapsed() >= WANT_EVERY);
                     if due {
-                        want.insert(name.clone(), Instant::now());
-                        match crate::config::load_config_file(&self.settings.config_dir, &name) {
-                            Ok(file) => {
-                                tracing::info!(config = %name, "configuration file loaded");
-                                let fx2 = self.engine.on_config_file(file);
-                                self.pending.extend(fx2.metrics().cloned());
-                            }
-                            Err(e) => {
-                                tracing::warn!(error = %e, "line names an unusable configuration")
-                            }
-                        }
+                        self.wanted.insert(name.clone(), Instant::now());
+                        let _ = self.out.config_requests.send(ConfigRequest::File(name));
                     }
                 }
             }
         }
-        // CurrentState offsets are refreshed at least every 250 ms; states
-        // at once, with the events that announce them.
-        let stale = self
-            .last_snapshot
-            .is_none_or(|t| self.input_at.saturating_duration_since(t).as_millis() >= 250);
-        if !published.is_empty() || stale {
-            // A consumer that reads the metrics after an event sees them
-            // updated.
-            self.flush_metrics();
-            for (data, _) in &published {
-                tracing::info!(
-                    resource = data.resource.suffix(),
-                    values = ?data.values.iter().map(|v| v.value.as_str()).collect::<Vec<_>>(),
-                    "event published"
-                );
-            }
-            self.last_snapshot = Some(self.input_at);
-            let refs: Vec<_> = published.iter().map(|(d, t)| (d, *t)).collect();
-            self.hub
-                .publish(&refs, self.engine.snapshot(), Instant::now());
+        if published.is_empty() {
+            return;
         }
+        for (data, _) in &published {
+            tracing::info!(
+                resource = data.resource.suffix(),
+                values = ?data.values.iter().map(|v| v.value.as_str()).collect::<Vec<_>>(),
+                "event published"
+            );
+        }
+        let refs: Vec<_> = published.iter().map(|(d, t)| (d, *t)).collect();
+        self.out.registry.publish(&refs, Instant::now());
     }
 }
 
-/// `cne_socket_lines_total` increments of one batch, added to the registry
-/// once per batch.
+/// Sleeps until `at`, or for ever.
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// `cne_socket_lines_total` increments of one batch, added once per batch.
 #[derive(Default)]
 struct LineCounts {
     counts: Vec<(Kind, LineResult, u64)>,
@@ -216,16 +219,9 @@ impl LineCounts {
         }
     }
 
-    fn flush(self, metrics: &SharedMetrics) {
-        if self.counts.is_empty() {
-            return;
-        }
-        if let Ok(m) = metrics.lock() {
-            for (kind, result, n) in self.counts {
-                m.socket_lines
-                    .with_label_values(&[kind.label(), result.label()])
-                    .inc_by(n);
-            }
+    fn flush(self, metrics: &Metrics) {
+        for (kind, result, n) in self.counts {
+            metrics.socket_lines(kind, result, n);
         }
     }
 }

@@ -1,33 +1,40 @@
-//! Wiring the tasks together (DESIGN.md "The shape"): store → configs →
-//! metrics → delivery → hub → listeners → socket → engine task.
+//! The tasks of a running proxy and the channels between them
+//! (`docs/architecture.md` draws them). Start-up order: store → metrics →
+//! delivery → registry → listeners → engine, socket and configuration
+//! tasks → serving; shutdown in reverse.
 //!
-//! Tasks, one per file: `engine_task.rs` (waits on the line queue, the
-//! control channel and the next holdover deadline), `observer.rs` (delivery
-//! outcomes into metrics), `configs.rs` (loading, periodic profile reload,
-//! port aliases), `replay.rs` (the `/emit-logs` trigger).
+//! Tasks, one per file: `engine_task.rs` (waits on configuration updates,
+//! engine queries, the next holdover deadline and the line queue),
+//! `config_task.rs` (waits on the engine's requests and the reload
+//! interval), `sync_writer.rs` (waits on the latest node sync-state),
+//! `replay.rs` (one `/emit-logs` request per accepted connection),
+//! `sidecar.rs` (the v1 sidecar's registration with each producer);
+//! `producer.rs` starts the producer side, `listeners.rs` binds and serves
+//! the TCP listeners, `observer.rs` turns delivery outcomes into metrics.
 
-mod configs;
+mod config_task;
 mod engine_task;
+mod listeners;
 mod observer;
 mod producer;
 mod replay;
+mod sidecar;
 mod sync_writer;
-mod v1;
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::config::Settings;
+use crate::config::{ProxyRole, Settings};
 use crate::delivery::{Delivery, DeliveryConfig};
-use crate::hub::Hub;
+use crate::engine_link::EngineLink;
 use crate::metrics::Metrics;
+use crate::registry::{Registry, RegistrySettings, Role};
 use crate::store::{Store, StoreRole};
 use ptp_event_core::linuxptp::SyncState;
 
-pub use engine_task::Control;
+pub use config_task::{fetch_aliases, load_files};
 
 /// Why the daemon could not start (exit status 1).
 #[derive(Debug, thiserror::Error)]
@@ -43,21 +50,18 @@ pub enum DaemonError {
         source: std::io::Error,
     },
     #[error(transparent)]
-    Socket(#[from] crate::socket::SocketError),
+    Socket(#[from] crate::ingest::SocketError),
     #[error("delivery: {0}")]
     Delivery(#[from] crate::delivery::DeliveryError),
+    #[error("cannot build the HTTP client: {0}")]
+    Client(#[from] reqwest::Error),
     #[error("--transport-host has no port")]
     NoTransportPort,
-}
-
-async fn bind_tcp(what: &'static str, addr: &str) -> Result<TcpListener, DaemonError> {
-    TcpListener::bind(addr)
-        .await
-        .map_err(|source| DaemonError::Bind {
-            what,
-            addr: addr.to_string(),
-            source,
-        })
+    #[error("cannot write the ready file {path}: {source}")]
+    ReadyFile {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// Runs the proxy in the role of `settings` until SIGTERM/SIGINT.
@@ -65,8 +69,7 @@ pub async fn run(settings: Settings) -> Result<(), DaemonError> {
     run_until(settings, wait_for_signal()).await
 }
 
-/// Runs the proxy in the role of `settings` until `shutdown` resolves (the
-/// simulator's demo runs the proxy in-process this way).
+/// Runs the proxy in the role of `settings` until `shutdown` resolves.
 pub async fn run_until(
     settings: Settings,
     shutdown: impl std::future::Future<Output = ()>,
@@ -74,142 +77,137 @@ pub async fn run_until(
     for w in &settings.warnings {
         tracing::warn!("{w}");
     }
-    match settings.role {
-        crate::config::ProxyRole::V2Producer => run_v2(settings, shutdown).await,
-        crate::config::ProxyRole::V1Producer | crate::config::ProxyRole::V1Consumer => {
-            v1::run(settings, shutdown).await
+    let role = match settings.role {
+        ProxyRole::V2Producer => Role::V2Producer,
+        ProxyRole::V1Producer => Role::V1Producer,
+        ProxyRole::V1Consumer => Role::V1Sidecar,
+    };
+    let node = match (&settings.node_name, role) {
+        (Some(n), _) => n.clone(),
+        (None, Role::V1Sidecar) => String::new(),
+        (None, _) => return Err(DaemonError::NoNodeName),
+    };
+    let store_role = match role {
+        Role::V2Producer => StoreRole::V2Producer,
+        Role::V1Producer => StoreRole::V1Producer,
+        Role::V1Sidecar => StoreRole::V1Consumer,
+    };
+
+    // 1. Store, metrics, delivery.
+    let (store, data, report) = Store::open(&settings.store_path, store_role)?;
+    tracing::info!(?report, path = %store.path().display(), "store opened");
+    let last_sync = data
+        .last_sync_state
+        .as_deref()
+        .and_then(SyncState::from_name);
+    let metrics = Metrics::new(&node);
+    let http = crate::http::client::outgoing()?;
+    let dead: Arc<OnceLock<observer::DeadHandler>> = Arc::new(OnceLock::new());
+    let obs = Arc::new(observer::MetricsObserver::new(
+        metrics.clone(),
+        dead.clone(),
+        &node,
+    ));
+    let delivery = Delivery::new(DeliveryConfig::default(), http.clone(), obs)?;
+
+    // 2. Listeners (their bound ports name the URLs the registry hands out).
+    let mut bound = listeners::bind(&settings, role).await?;
+    let api_port = bound.api_port();
+    let (subscription_base, publisher_base) = match role {
+        Role::V2Producer => {
+            let host = settings.transport_url.host_str().unwrap_or("localhost");
+            (
+                format!("http://{host}:{api_port}/api/ocloudNotifications/v2"),
+                format!("http://localhost:{api_port}/api/ocloudNotifications/v2"),
+            )
         }
-    }
-}
+        Role::V1Producer | Role::V1Sidecar => {
+            let base = format!("http://localhost:{api_port}/api/ocloudNotifications/v1");
+            (base.clone(), base)
+        }
+    };
 
-/// What every role starts with: the store (with the import of the
-/// reference's files), the metrics registry and delivery, whose dead-consumer
-/// handler the role's hub installs in `dead`.
-pub(super) struct Foundation {
-    pub store: Store,
-    pub data: crate::store::StoreData,
-    pub last_sync: Option<SyncState>,
-    pub metrics: crate::metrics::SharedMetrics,
-    pub dead: Arc<OnceLock<observer::DeadHandler>>,
-    pub delivery: Delivery,
-}
+    // 3. Registry.
+    let registry = Arc::new(Registry::new(
+        RegistrySettings {
+            role,
+            node: node.clone(),
+            subscription_base,
+            publisher_base,
+            v1_format: settings.v1_format,
+        },
+        data,
+        store,
+        delivery.clone(),
+        metrics.clone(),
+        http.clone(),
+    ));
+    let weak = Arc::downgrade(&registry);
+    let _ = dead.set(Arc::new(move |key| {
+        if let Some(r) = weak.upgrade() {
+            tokio::spawn(async move { r.remove_dead(&key).await });
+        }
+    }));
+    registry.persist_new_publishers().await;
 
-impl Foundation {
-    pub(super) fn open(
-        settings: &Settings,
-        node: &str,
-        role: StoreRole,
-    ) -> Result<Foundation, DaemonError> {
-        let (store, data, report) = Store::open(&settings.store_path, role)?;
-        tracing::info!(?report, path = %store.path().display(), "store opened");
-        let last_sync = data
-            .last_sync_state
-            .as_deref()
-            .and_then(SyncState::from_name);
-        let metrics = Arc::new(Mutex::new(Metrics::new(node)));
-        let dead: Arc<OnceLock<observer::DeadHandler>> = Arc::new(OnceLock::new());
-        let obs = Arc::new(observer::MetricsObserver::new(
+    // 4. Producer side: engine, socket, configuration.
+    let (producer, engine) = if role == Role::V1Sidecar {
+        (None, EngineLink::detached())
+    } else {
+        let (p, link) = producer::start(
+            &settings,
+            &node,
+            registry.clone(),
             metrics.clone(),
-            dead.clone(),
-            node,
-        ));
-        let delivery = Delivery::new(DeliveryConfig::default(), obs)?;
-        Ok(Foundation {
-            store,
-            data,
+            http.clone(),
             last_sync,
-            metrics,
-            dead,
-            delivery,
-        })
-    }
-}
+        )
+        .await?;
+        (Some(p), link)
+    };
 
-impl Foundation {
-    /// Hands every dead consumer to `remove` on `hub`, in a task of its own
-    /// (the hub is held weakly: it owns delivery, which owns this handler).
-    pub(super) fn route_dead<H, F, Fut>(
-        cell: &OnceLock<observer::DeadHandler>,
-        hub: &Arc<H>,
-        remove: F,
-    ) where
-        H: Send + Sync + 'static,
-        F: Fn(Arc<H>, crate::delivery::SubscriberKey) -> Fut + Send + Sync + 'static,
-        Fut: std::future::Future<Output = ()> + Send + 'static,
-    {
-        let weak = Arc::downgrade(hub);
-        let _ = cell.set(Arc::new(move |key| {
-            if let Some(hub) = weak.upgrade() {
-                tokio::spawn(remove(hub, key));
-            }
-        }));
+    // 5. Serve, and (sidecar) register with the producers.
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let sidecar_endpoint = bound.transport_endpoint(&settings);
+    let servers = bound.serve(
+        &settings,
+        listeners::Served {
+            registry: registry.clone(),
+            engine,
+            metrics: metrics.clone(),
+            sidecar_endpoint: sidecar_endpoint.clone(),
+        },
+        &stop_rx,
+    );
+    let registrars = if role == Role::V1Sidecar {
+        sidecar::start(&settings, &registry, &sidecar_endpoint)
+    } else {
+        Vec::new()
+    };
+    if let Some(path) = &settings.ready_file {
+        bound.write_ready_file(path)?;
     }
+    tracing::info!(role = settings.role.describe(), node = %node, api_port, metrics = %bound.metrics_addr(), "cloud-event-proxy ready");
+
+    shutdown.await;
+    tracing::info!("shutting down");
+    if let Some(p) = producer {
+        p.stop().await;
+    }
+    for r in registrars {
+        r.abort();
+    }
+    let _ = stop_tx.send(true);
+    delivery.shutdown(Duration::from_secs(2)).await;
+    for h in servers {
+        let _ = tokio::time::timeout(Duration::from_secs(1), h).await;
+    }
+    Ok(())
 }
 
 /// A future that resolves once `rx` turns true.
 pub(crate) async fn stopped(mut rx: watch::Receiver<bool>) {
     let _ = rx.wait_for(|s| *s).await;
-}
-
-async fn run_v2(
-    settings: Settings,
-    shutdown: impl std::future::Future<Output = ()>,
-) -> Result<(), DaemonError> {
-    let node = settings.node_name.clone().ok_or(DaemonError::NoNodeName)?;
-    let Foundation {
-        store,
-        data,
-        last_sync,
-        metrics,
-        dead: hub_cell,
-        delivery,
-    } = Foundation::open(&settings, &node, StoreRole::V2Producer)?;
-    let api_host = settings
-        .transport_url
-        .host_str()
-        .unwrap_or("localhost")
-        .to_string();
-    let port = settings.api_port;
-    let hub = Arc::new(Hub::new(
-        &node,
-        format!("http://{api_host}:{port}/api/ocloudNotifications/v2"),
-        format!("http://localhost:{port}/api/ocloudNotifications/v2"),
-        data,
-        store,
-        delivery.clone(),
-        metrics.clone(),
-    ));
-    Foundation::route_dead(&hub_cell, &hub, |hub, key| async move {
-        hub.remove_dead(&key).await
-    });
-    hub.persist_now().await?;
-    // 3. Listeners.
-    let metrics_listener = bind_tcp("metrics", &settings.metrics_addr).await?;
-    let api_listener = bind_tcp("REST API", &format!("0.0.0.0:{port}")).await?;
-    // 4. Engine task, socket, configuration.
-    let producer =
-        producer::start(&settings, &node, hub.clone(), metrics.clone(), last_sync).await?;
-    // 5. Serve until a signal.
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let api = tokio::spawn(crate::api::serve_v2(
-        api_listener,
-        hub.clone(),
-        stopped(stop_rx.clone()),
-    ));
-    let metrics_srv = tokio::spawn(crate::api::serve_metrics(
-        metrics_listener,
-        metrics.clone(),
-        stopped(stop_rx.clone()),
-    ));
-    tracing::info!(node = %node, api_port = port, metrics = %settings.metrics_addr, "cloud-event-proxy ready");
-    shutdown.await;
-    tracing::info!("shutting down");
-    producer.stop().await;
-    let _ = stop_tx.send(true);
-    delivery.shutdown(Duration::from_secs(2)).await;
-    let _ = tokio::time::timeout(Duration::from_secs(1), api).await;
-    let _ = tokio::time::timeout(Duration::from_secs(1), metrics_srv).await;
-    Ok(())
 }
 
 async fn wait_for_signal() {

@@ -1,69 +1,96 @@
 //! The producer side shared by the v2 and v1 producer roles: the engine
-//! task, the event socket and the profile reload loop. Starting them is
-//! wiring; the tasks themselves live in `engine_task.rs`, `configs.rs` and
-//! `crate::socket`.
+//! task, the configuration task, the sync-state writer and the event
+//! socket. Starting them is wiring; the tasks live in their own files and
+//! in `crate::ingest`.
 
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
 
-use super::{configs, engine_task, replay, DaemonError};
+use super::config_task::{load_files, ConfigTask};
+use super::engine_task::{EngineInputs, EngineOutputs, EngineTask};
+use super::{replay, DaemonError};
 use crate::config::Settings;
-use crate::hub::EventSink;
-use crate::metrics::SharedMetrics;
+use crate::engine_link::EngineLink;
+use crate::metrics::Metrics;
+use crate::registry::Registry;
 use ptp_event_core::clock::Engine;
 use ptp_event_core::linuxptp::SyncState;
 
 /// The running producer tasks.
 pub(super) struct ProducerTasks {
-    engine: tokio::task::JoinHandle<()>,
-    accept: Option<tokio::task::JoinHandle<()>>,
-    reload: tokio::task::JoinHandle<()>,
-    sync_writer: tokio::task::JoinHandle<()>,
+    engine: JoinHandle<()>,
+    accept: Option<JoinHandle<()>>,
+    config: JoinHandle<()>,
+    sync_writer: JoinHandle<()>,
     socket: Option<std::path::PathBuf>,
-    line_tx: mpsc::Sender<crate::socket::QueuedLine>,
-    ctl_tx: mpsc::Sender<engine_task::Control>,
+    /// Keeps the engine's line queue open when no socket is read.
+    _lines: mpsc::Sender<crate::ingest::QueuedBatch>,
 }
 
-/// Loads the node configuration, starts the engine task, binds the event
-/// socket (when the role reads it) and starts the reload loop.
+/// Reads the configuration files, starts the engine and configuration
+/// tasks, and binds the event socket (when the role reads it). Returns the
+/// tasks and the link other tasks ask the engine through.
 pub(super) async fn start(
     settings: &Settings,
     node: &str,
-    sink: Arc<dyn EventSink>,
-    metrics: SharedMetrics,
+    registry: Arc<Registry>,
+    metrics: Metrics,
+    http: reqwest::Client,
     last_sync: Option<SyncState>,
-) -> Result<ProducerTasks, DaemonError> {
-    let node_config = configs::load(settings, node).await;
-    let (line_tx, line_rx) = mpsc::channel(crate::socket::QUEUE_CAPACITY);
-    let (ctl_tx, ctl_rx) = mpsc::channel(16);
-    let (epoch_tx, epoch_rx) = watch::channel(0u64);
-    let (sync_tx, sync_task) = super::sync_writer::start(sink.clone());
-    let mut engine = Engine::new(node, last_sync);
-    let fx = engine.on_config(node_config);
-    let engine_ctx = engine_task::EngineTask {
-        engine,
-        lines: line_rx,
-        control: ctl_rx,
-        epoch: epoch_tx,
-        hub: sink,
-        sync_state: sync_tx,
-        metrics: metrics.clone(),
-        settings: settings.clone(),
-        node: node.to_string(),
-        last_snapshot: None,
-        pending: Vec::new(),
-        input_at: std::time::Instant::now(),
+) -> Result<(ProducerTasks, EngineLink), DaemonError> {
+    // The local files before the first line; the daemon's aliases follow
+    // from the configuration task.
+    let files = {
+        let (s, n) = (settings.clone(), node.to_string());
+        tokio::task::spawn_blocking(move || load_files(&s, &n))
+            .await
+            .unwrap_or_default()
     };
-    let engine_handle = tokio::spawn(engine_ctx.run(fx));
+    let (line_tx, line_rx) = mpsc::channel(crate::ingest::QUEUE_CAPACITY);
+    let (update_tx, update_rx) = mpsc::channel(16);
+    let (request_tx, request_rx) = mpsc::unbounded_channel();
+    let (epoch_tx, epoch_rx) = watch::channel(0u64);
+    let (link, queries) = EngineLink::new();
+    let (sync_tx, sync_writer) = super::sync_writer::start(registry.clone());
+    let mut engine = Engine::new(node, last_sync);
+    let fx = engine.on_config(files.clone());
+    let task = EngineTask::new(
+        engine,
+        EngineInputs {
+            lines: line_rx,
+            queries,
+            configs: update_rx,
+        },
+        EngineOutputs {
+            registry,
+            metrics: metrics.clone(),
+            epoch: epoch_tx,
+            sync_state: sync_tx,
+            config_requests: request_tx,
+        },
+    );
+    let engine_task = tokio::spawn(task.run(fx));
+    let config = tokio::spawn(
+        ConfigTask {
+            settings: settings.clone(),
+            node: node.to_string(),
+            http: http.clone(),
+            requests: request_rx,
+            updates: update_tx,
+            current: files,
+        }
+        .run(),
+    );
     let mut accept = None;
     let mut socket = None;
     if settings.read_socket {
-        let listener = crate::socket::bind(&settings.socket).await?;
-        let replay = replay::Replayer::new(settings.daemon_url.clone());
-        accept = Some(tokio::spawn(crate::socket::accept_loop(
+        let listener = crate::ingest::bind(&settings.socket).await?;
+        let replay = replay::Replayer::new(http, &settings.daemon_url);
+        accept = Some(tokio::spawn(crate::ingest::accept_loop(
             listener,
-            crate::socket::SocketContext {
+            crate::ingest::SocketContext {
                 queue: line_tx.clone(),
                 epoch: epoch_rx,
                 metrics,
@@ -73,20 +100,17 @@ pub(super) async fn start(
         socket = Some(settings.socket.clone());
         tracing::info!(socket = %settings.socket.display(), "event socket listening");
     }
-    let reload = tokio::spawn(configs::reload_loop(
-        settings.clone(),
-        node.to_string(),
-        ctl_tx.clone(),
-    ));
-    Ok(ProducerTasks {
-        engine: engine_handle,
-        accept,
-        reload,
-        sync_writer: sync_task,
-        socket,
-        line_tx,
-        ctl_tx,
-    })
+    Ok((
+        ProducerTasks {
+            engine: engine_task,
+            accept,
+            config,
+            sync_writer,
+            socket,
+            _lines: line_tx,
+        },
+        link,
+    ))
 }
 
 impl ProducerTasks {
@@ -99,9 +123,7 @@ impl ProducerTasks {
         if let Some(path) = &self.socket {
             let _ = std::fs::remove_file(path);
         }
-        self.reload.abort();
-        drop(self.line_tx);
-        drop(self.ctl_tx);
+        self.config.abort();
         self.engine.abort();
         // The engine's sender is gone with it: the writer finishes its
         // current write and ends.

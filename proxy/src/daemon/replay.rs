@@ -12,12 +12,9 @@ pub struct Replayer {
 }
 
 impl Replayer {
-    pub fn new(daemon_url: url::Url) -> Replayer {
+    pub fn new(client: reqwest::Client, daemon_url: &url::Url) -> Replayer {
         Replayer {
-            client: reqwest::Client::builder()
-                .no_proxy()
-                .build()
-                .unwrap_or_default(),
+            client,
             url: daemon_url.join("emit-logs").ok(),
         }
     }

@@ -1,18 +1,19 @@
 //! The sync-state writer task: waits for a new node sync-state and writes
-//! it to the store. Changes that arrive while a write is in progress are
-//! coalesced (latest value wins), so a flapping clock costs at most one
-//! store write at a time and never blocks line processing.
+//! it to the store through the registry. Changes that arrive while a write
+//! is in progress are coalesced (latest value wins), so a flapping clock
+//! costs at most one store write at a time and never blocks line
+//! processing.
 
 use std::sync::Arc;
 
 use tokio::sync::watch;
 
-use crate::hub::EventSink;
+use crate::registry::Registry;
 use ptp_event_core::linuxptp::SyncState;
 
 /// Starts the writer; send new values on the returned sender.
 pub(super) fn start(
-    sink: Arc<dyn EventSink>,
+    registry: Arc<Registry>,
 ) -> (
     watch::Sender<Option<SyncState>>,
     tokio::task::JoinHandle<()>,
@@ -22,7 +23,7 @@ pub(super) fn start(
         while rx.changed().await.is_ok() {
             let latest = *rx.borrow_and_update();
             if let Some(state) = latest {
-                sink.persist_sync_state(state.as_str()).await;
+                registry.persist_sync_state(state.as_str()).await;
             }
         }
     });

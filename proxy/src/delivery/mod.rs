@@ -125,10 +125,6 @@ pub struct DeliveryConfig {
     pub max_response_body: usize,
     /// At most one `queue full` warning per subscriber per interval.
     pub queue_full_warn_interval: Duration,
-    /// How long an idle pooled connection is kept.
-    pub pool_idle_timeout: Duration,
-    /// Honour `HTTP_PROXY`/`HTTPS_PROXY`/`NO_PROXY` from the environment.
-    pub env_proxy: bool,
 }
 
 impl Default for DeliveryConfig {
@@ -145,8 +141,6 @@ impl Default for DeliveryConfig {
             failure_limit: 10,
             max_response_body: 64 * 1024,
             queue_full_warn_interval: Duration::from_secs(10),
-            pool_idle_timeout: Duration::from_secs(90),
-            env_proxy: true,
         }
     }
 }
@@ -182,8 +176,6 @@ pub enum DeliveryError {
     InvalidConfig(&'static str),
     #[error("delivery needs a tokio runtime: create it from within one")]
     NoRuntime,
-    #[error("cannot build the HTTP client")]
-    Client(#[source] reqwest::Error),
     #[error("delivery is shut down")]
     ShutDown,
     /// The subscriber reached the failure limit and awaits removal by its
@@ -229,24 +221,17 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Delivery {
-    /// Builds the shared HTTP client. Must be called within a tokio runtime;
-    /// the workers are spawned onto it.
+    /// Delivery over `client` (the shared outgoing client, which must not
+    /// follow redirects). Must be called within a tokio runtime; the
+    /// workers are spawned onto it.
     pub fn new(
         config: DeliveryConfig,
+        client: reqwest::Client,
         observer: Arc<dyn DeliveryObserver>,
     ) -> Result<Self, DeliveryError> {
         config.validate()?;
         let runtime =
             tokio::runtime::Handle::try_current().map_err(|_| DeliveryError::NoRuntime)?;
-        let mut builder = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(config.attempt_timeout)
-            .pool_idle_timeout(config.pool_idle_timeout)
-            .tcp_nodelay(true);
-        if !config.env_proxy {
-            builder = builder.no_proxy();
-        }
-        let client = builder.build().map_err(DeliveryError::Client)?;
         Ok(Self {
             shared: Arc::new(Shared {
                 ctx: Arc::new(WorkerCtx {
@@ -374,9 +359,9 @@ impl Delivery {
         lock(&self.shared.subscribers).len()
     }
 
-    /// Whether [`Delivery::shutdown`] has begun.
-    pub fn is_shut_down(&self) -> bool {
-        self.shared.ctx.is_shutting_down()
+    /// Consecutive failed deliveries after which a subscriber is dead.
+    pub fn failure_limit(&self) -> u32 {
+        self.shared.ctx.config.failure_limit
     }
 
     fn subscriber(&self, key: &SubscriberKey) -> Option<Arc<Subscriber>> {

@@ -3,6 +3,10 @@
 use super::observer::{dropped, finals};
 use super::testutil::{refused_url, BlackHole, Reply, Resetter, TestServer};
 use super::*;
+
+fn client() -> reqwest::Client {
+    crate::http::client::outgoing().expect("client")
+}
 use bytes::Bytes;
 use std::time::{Duration, Instant};
 
@@ -30,14 +34,13 @@ fn fast_config() -> DeliveryConfig {
         attempt_timeout: Duration::from_millis(500),
         retry_delays: vec![Duration::from_millis(2); 3],
         jitter: 0.0,
-        env_proxy: false,
         ..DeliveryConfig::default()
     }
 }
 
 fn start(config: DeliveryConfig) -> (Delivery, Arc<RecordingObserver>) {
     let observer = Arc::new(RecordingObserver::new());
-    let delivery = Delivery::new(config, observer.clone()).expect("delivery");
+    let delivery = Delivery::new(config, client(), observer.clone()).expect("delivery");
     (delivery, observer)
 }
 
@@ -496,7 +499,7 @@ async fn shutdown_lets_the_in_flight_event_finish() {
     });
     // Once shutting down, nothing is accepted any more.
     let deadline = Instant::now() + WAIT;
-    while !delivery.is_shut_down() && Instant::now() < deadline {
+    while !delivery.shared.ctx.is_shutting_down() && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
     assert!(matches!(
@@ -516,7 +519,7 @@ async fn shutdown_lets_the_in_flight_event_finish() {
 fn new_needs_a_runtime_and_a_valid_config() {
     let observer: Arc<dyn DeliveryObserver> = Arc::new(NoopObserver);
     assert!(matches!(
-        Delivery::new(DeliveryConfig::default(), Arc::clone(&observer)),
+        Delivery::new(DeliveryConfig::default(), client(), Arc::clone(&observer)),
         Err(DeliveryError::NoRuntime)
     ));
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -543,10 +546,10 @@ fn new_needs_a_runtime_and_a_valid_config() {
             },
         ] {
             assert!(matches!(
-                Delivery::new(bad, Arc::clone(&observer)),
+                Delivery::new(bad, client(), Arc::clone(&observer)),
                 Err(DeliveryError::InvalidConfig(_))
             ));
         }
-        assert!(Delivery::new(DeliveryConfig::default(), observer).is_ok());
+        assert!(Delivery::new(DeliveryConfig::default(), client(), observer).is_ok());
     });
 }

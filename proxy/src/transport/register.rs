@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 
 use tokio::sync::mpsc;
 
-use crate::v1hub::{Action, RegMsg, SubscriberDoc, V1Hub};
+use crate::registry::{Action, RegMsg, Registry};
 use ptp_event_core::events::rfc3339;
 
 /// Longest wait between two tries of one message.
@@ -20,7 +20,7 @@ const PROBE_GAP: Duration = Duration::from_secs(2);
 
 /// The registration task of one producer.
 pub struct Registrar {
-    pub hub: Arc<V1Hub>,
+    pub registry: Arc<Registry>,
     /// The producer's base URL (no trailing `/`).
     pub producer: String,
     pub client_id: String,
@@ -28,7 +28,6 @@ pub struct Registrar {
     pub endpoint: String,
     pub resync: Duration,
     pub messages: mpsc::UnboundedReceiver<RegMsg>,
-    pub http: reqwest::Client,
 }
 
 /// The delay before retry `n` (0-based): 1 s doubling, capped.
@@ -60,7 +59,8 @@ impl Registrar {
         let url = format!("{}/health", self.producer);
         for attempt in 1..=PROBE_TRIES {
             let r = self
-                .http
+                .registry
+                .http()
                 .get(&url)
                 .timeout(Duration::from_secs(2))
                 .send()
@@ -84,10 +84,10 @@ impl Registrar {
     /// Sends one message until it is accepted (2xx) or refused (4xx).
     async fn send(&self, msg: RegMsg) {
         let (action, subject, subs) = match msg {
-            RegMsg::New => (Action::New, "NEW", self.hub.list()),
+            RegMsg::New => (Action::New, "NEW", self.registry.v1_list()),
             RegMsg::Delete => (Action::Delete, "DELETE", Vec::new()),
         };
-        let body = SubscriberDoc::build(&self.client_id, &self.endpoint, action, &subs);
+        let body = super::doc::build(&self.client_id, &self.endpoint, action, &subs);
         let source = subs
             .first()
             .map(|s| s.resource.clone())
@@ -96,7 +96,8 @@ impl Registrar {
         let mut n = 0u32;
         loop {
             let r = self
-                .http
+                .registry
+                .http()
                 .post(&url)
                 .timeout(Duration::from_secs(5))
                 .header("content-type", "application/json")

@@ -1,82 +1,68 @@
-//! The transport listener (rest-api.md §5.1, §5.3) on the port of
-//! `--transport-host`. Waits on connections; each request is answered from
-//! the v1 hub. Producer: `POST /subscription`, `POST /event` (ignored),
-//! `GET /health`, `GET /{address…}/{clientID}/CurrentState`. Sidecar:
-//! `POST /event` (queued for the application), `GET /health`.
+//! The transport listener's router (rest-api.md §5.1, §5.3) on the port of
+//! `--transport-host`. Producer: `POST /subscription`, `POST /event`
+//! (ignored), `GET /health`, `GET /{address…}/{clientID}/CurrentState`.
+//! Sidecar: `POST /event` (queued for the application), `GET /health`.
+//! Errors carry `message` = `detail`.
 
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use axum::body::Body;
-use axum::http::{Method, Request, Response, StatusCode};
-use tokio::net::TcpListener;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Serialize;
 
-use crate::api::http::{
-    cleaned, empty, json, not_allowed, not_found, problem, read_body, redirect,
-};
-use crate::v1hub::{SubscriberDoc, V1Hub, V1Role};
+use crate::engine_link::EngineLink;
+use crate::http::body::LimitedBody;
+use crate::http::routes::{endpoint, listener};
+use crate::http::{Flavor, Problem};
+use crate::registry::{Registry, Role};
 use ptp_event_core::events::{parse_transport_event, transport_current_state, EventData, Resource};
 
-/// A transport error: problem+json with `message` = `detail`.
-fn fail(status: StatusCode, detail: &str, instance: &str) -> Response<Body> {
-    problem(status, detail, instance, &[("message", detail)])
+/// What the transport handlers use.
+#[derive(Clone)]
+pub struct TransportState {
+    pub registry: Arc<Registry>,
+    pub engine: EngineLink,
 }
 
-/// Serves the transport until `shutdown` resolves.
-pub async fn serve(
-    listener: TcpListener,
-    hub: Arc<V1Hub>,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let handler = move |req: Request<Body>| {
-        let hub = hub.clone();
-        async move { route(hub, req).await }
-    };
-    crate::api::server::serve(listener, handler, shutdown).await
+#[derive(Serialize)]
+struct Health {
+    ok: bool,
 }
 
-fn header(req: &Request<Body>, name: &str) -> Option<String> {
-    req.headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-}
-
-async fn route(hub: Arc<V1Hub>, req: Request<Body>) -> Response<Body> {
-    let path = req.uri().path().to_string();
-    if let Some(clean) = cleaned(&path) {
-        return redirect(&clean, req.uri().query());
+/// The transport router of the role of `state.registry`.
+pub fn router(state: TransportState) -> Router {
+    let producer = state.registry.role() == Role::V1Producer;
+    let mut r = Router::new()
+        .route(
+            "/health",
+            endpoint("GET", get(|| async { Json(Health { ok: true }) })),
+        )
+        .route("/event", endpoint("POST", post(event)));
+    if producer {
+        r = r.route("/subscription", endpoint("POST", post(subscription)));
     }
-    let producer = hub.role() == V1Role::Producer;
-    match path.as_str() {
-        "/health" => match *req.method() {
-            Method::GET => json(StatusCode::OK, "{\"ok\":true}"),
-            _ => not_allowed("GET", &path),
+    listener(
+        r.with_state(state.clone()),
+        move |m: Method, u: Uri| {
+            let state = state.clone();
+            async move { fallback(state, m, u).await }
         },
-        "/event" => match *req.method() {
-            Method::POST => event(&hub, req, &path).await,
-            _ => not_allowed("POST", &path),
-        },
-        "/subscription" if producer => match *req.method() {
-            Method::POST => subscription(&hub, req, &path).await,
-            _ => not_allowed("POST", &path),
-        },
-        p if producer && p.ends_with("/CurrentState") => match *req.method() {
-            Method::GET => current_state(&hub, p),
-            _ => not_allowed("GET", &path),
-        },
-        _ => not_found(&path),
-    }
+        Flavor::Transport,
+    )
 }
 
-async fn event(hub: &V1Hub, req: Request<Body>, path: &str) -> Response<Body> {
-    let headers = req.headers().clone();
-    let body = match read_body(req, path).await {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    if hub.role() == V1Role::Producer {
-        return empty(StatusCode::OK);
+async fn event(
+    State(st): State<TransportState>,
+    headers: HeaderMap,
+    LimitedBody(body): LimitedBody,
+) -> Result<StatusCode, Problem> {
+    let registry = &st.registry;
+    if registry.role() == Role::V1Producer {
+        return Ok(StatusCode::OK);
     }
     let lookup = |name: &str| {
         headers
@@ -86,73 +72,78 @@ async fn event(hub: &V1Hub, req: Request<Body>, path: &str) -> Response<Body> {
     };
     match parse_transport_event(lookup, &body) {
         Ok(ev) => {
-            let n = hub.forward(&ev);
+            let n = registry.forward(&ev);
             tracing::debug!(resource = %ev.resource, id = %ev.id, queued = n, "transport event received");
-            empty(StatusCode::OK)
+            Ok(StatusCode::OK)
         }
         Err(e) => {
-            if let Ok(m) = hub.metrics().lock() {
-                m.transport_events_received
-                    .with_label_values(&["", "failed"])
-                    .inc();
-            }
-            fail(StatusCode::BAD_REQUEST, &e.to_string(), path)
+            registry.metrics().transport_received("", false);
+            Err(Problem::bad_request(e.to_string()))
         }
     }
 }
 
-async fn subscription(hub: &V1Hub, req: Request<Body>, path: &str) -> Response<Body> {
-    let subject = header(&req, "ce-subject");
-    let body = match read_body(req, path).await {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    let doc = match SubscriberDoc::parse(&body, subject.as_deref()) {
-        Ok(d) => d,
-        Err(e) => return fail(StatusCode::BAD_REQUEST, &e.to_string(), path),
-    };
-    match hub.register(doc).await {
-        Ok(()) => empty(StatusCode::OK),
-        Err(e) => fail(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string(), path),
+async fn subscription(
+    State(st): State<TransportState>,
+    headers: HeaderMap,
+    LimitedBody(body): LimitedBody,
+) -> Result<StatusCode, Problem> {
+    let subject = headers.get("ce-subject").and_then(|v| v.to_str().ok());
+    let doc = super::doc::parse(&body, subject).map_err(|e| Problem::bad_request(e.to_string()))?;
+    st.registry
+        .register_client(doc)
+        .await
+        .map_err(|e| Problem::internal(e.to_string()))?;
+    Ok(StatusCode::OK)
+}
+
+/// `GET /{address…}/{clientID}/CurrentState` (producer); 404 otherwise.
+async fn fallback(st: TransportState, method: Method, uri: Uri) -> Response {
+    let path = uri.path();
+    if st.registry.role() != Role::V1Producer || !path.ends_with("/CurrentState") {
+        return Problem::no_such_path().into_response();
+    }
+    if method != Method::GET {
+        return Problem::method_not_allowed("GET").into_response();
+    }
+    match current_state(&st, path).await {
+        Ok(body) => (
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response(),
+        Err(p) => p.into_response(),
     }
 }
 
-/// `/{address…}/{clientID}/CurrentState`.
-fn current_state(hub: &V1Hub, path: &str) -> Response<Body> {
+async fn current_state(st: &TransportState, path: &str) -> Result<bytes::Bytes, Problem> {
     let without = path.trim_end_matches("/CurrentState");
     let address = match without.rfind('/') {
         Some(i) if i > 0 => &without[..i],
-        _ => return fail(StatusCode::BAD_REQUEST, "no resource address", path),
+        _ => return Err(Problem::bad_request("no resource address")),
     };
-    let status = |ok: bool| {
-        if let Ok(m) = hub.metrics().lock() {
-            m.status_check_received
-                .with_label_values(&[address, if ok { "success" } else { "failed" }])
-                .inc();
-        }
-    };
+    let registry = &st.registry;
+    let count = |ok: bool| registry.metrics().status_check(address, ok, false);
     let Some(resource) = Resource::from_v1_address(address) else {
-        status(false);
-        return fail(
-            StatusCode::BAD_REQUEST,
-            &format!("resource {address} is not published"),
-            path,
-        );
+        count(false);
+        return Err(Problem::bad_request(format!(
+            "resource {address} is not published"
+        )));
     };
-    let Some(values) = hub.current(resource) else {
-        status(false);
-        return fail(
-            StatusCode::BAD_REQUEST,
-            &format!("no data yet for {address}"),
-            path,
-        );
+    let values = st
+        .engine
+        .ask(move |s| s.values(resource).map(<[_]>::to_vec))
+        .await
+        .flatten();
+    let Some(values) = values else {
+        count(false);
+        return Err(Problem::bad_request(format!("no data yet for {address}")));
     };
-    status(true);
-    let body = transport_current_state(
+    count(true);
+    Ok(transport_current_state(
         &EventData { resource, values },
-        hub.node(),
+        registry.node(),
         &uuid::Uuid::new_v4(),
         SystemTime::now(),
-    );
-    json(StatusCode::OK, body)
+    ))
 }

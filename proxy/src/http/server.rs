@@ -9,13 +9,16 @@
 use std::future::Future;
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::http::{Request, Response, StatusCode};
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 
-use super::http::problem;
+use super::Problem;
 
 /// Time to receive a request head.
 pub const HEAD_TIMEOUT: Duration = Duration::from_secs(2);
@@ -24,32 +27,27 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// Idle time after which a keep-alive connection is closed.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// Serves `handler` on `listener` until `shutdown` resolves; connections in
+/// Layer of every listener: a request that takes longer than
+/// [`REQUEST_TIMEOUT`], body and handler included, is answered 408.
+pub async fn request_timeout(req: Request, next: Next) -> Response {
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => Problem::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "the request took longer than 10 s",
+        )
+        .closing()
+        .into_response(),
+    }
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves; connections in
 /// progress get up to 1 s to finish.
-pub async fn serve<H, Fut>(
+pub async fn serve(
     listener: TcpListener,
-    handler: H,
+    app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()>
-where
-    H: Fn(Request<Body>) -> Fut + Clone + Send + Sync + 'static,
-    Fut: Future<Output = Response<Body>> + Send + 'static,
-{
-    let app = axum::Router::new().fallback(move |req: Request<Body>| {
-        let handler = handler.clone();
-        async move {
-            let path = req.uri().path().to_string();
-            match tokio::time::timeout(REQUEST_TIMEOUT, handler(req)).await {
-                Ok(r) => r,
-                Err(_) => problem(
-                    StatusCode::REQUEST_TIMEOUT,
-                    "the request took longer than 10 s",
-                    &path,
-                    &[],
-                ),
-            }
-        }
-    });
+) -> std::io::Result<()> {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -159,13 +157,10 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(serve(
-            listener,
-            |_req: Request<Body>| async { Response::new(Body::from("ok")) },
-            async move {
-                let _ = stop_rx.await;
-            },
-        ));
+        let app = Router::new().fallback(|| async { "ok" });
+        let server = tokio::spawn(serve(listener, app, async move {
+            let _ = stop_rx.await;
+        }));
         let mut c = tokio::net::TcpStream::connect(addr).await.expect("connect");
         c.write_all(b"GET / HTTP/1.1\r\n").await.expect("write");
         let started = std::time::Instant::now();

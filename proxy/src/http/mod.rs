@@ -1,0 +1,16 @@
+//! HTTP plumbing shared by every listener, below `rest/` and `transport/`
+//! (nothing here imports them): the server loop with the timeouts of
+//! rest-api.md §2.2, problem+json errors (§2.4), path cleaning (§2.1),
+//! bounded request bodies, endpoint URL rules, pretty list bodies and the
+//! one outgoing HTTP client.
+
+pub mod body;
+pub mod client;
+pub mod path;
+pub mod pretty;
+pub mod problem;
+pub mod routes;
+pub mod server;
+pub mod url;
+
+pub use problem::{Flavor, Problem};

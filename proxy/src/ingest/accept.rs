@@ -1,0 +1,40 @@
+//! The accept task: waits on the listener; starts one reader task per
+//! daemon connection and fires the `/emit-logs` replay trigger for each.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::UnixListener;
+use tokio::sync::{mpsc, watch};
+
+use super::batch::QueuedBatch;
+use crate::metrics::Metrics;
+
+/// Everything the accept loop and the readers need.
+pub struct SocketContext {
+    pub queue: mpsc::Sender<QueuedBatch>,
+    /// The configuration epoch; a `CMD RESTART` bumps it and every
+    /// connection of the old epoch is closed.
+    pub epoch: watch::Receiver<u64>,
+    pub metrics: Metrics,
+    /// Called for every accepted connection (the `/emit-logs` trigger); it
+    /// must not wait.
+    pub on_accept: Arc<dyn Fn() + Send + Sync>,
+}
+
+/// Accepts connections until the task is aborted.
+pub async fn accept_loop(listener: UnixListener, ctx: SocketContext) {
+    let ctx = Arc::new(ctx);
+    loop {
+        match listener.accept().await {
+            Ok((stream, _)) => {
+                tokio::spawn(super::connection::read(stream, ctx.clone()));
+                (ctx.on_accept)();
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}

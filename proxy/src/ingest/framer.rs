@@ -1,0 +1,141 @@
+//! Line framing of one connection (socket-and-lines.md §1.3), pure: lines
+//! end with `\n`; `\r` and trailing blanks are trimmed; empty lines are
+//! skipped; a line over [`MAX_LINE`] bytes or not UTF-8 is rejected and the
+//! next line is read normally.
+
+/// Longest accepted line, excluding the terminator.
+pub const MAX_LINE: usize = 64 * 1024;
+
+/// Line framing state of one connection (§1.3).
+#[derive(Default)]
+pub struct Framer {
+    buf: Vec<u8>,
+    discarding: bool,
+}
+
+/// What the framer produced for one complete line.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Framed<'a> {
+    /// A line, borrowed from the read buffer or the framer's carry-over.
+    Line(&'a str),
+    Rejected,
+}
+
+impl Framer {
+    /// Feeds bytes; calls `out` for every complete line (empty lines skipped).
+    /// A line that lies whole in `data` is not copied.
+    pub fn feed(&mut self, mut data: &[u8], out: &mut impl FnMut(Framed<'_>)) {
+        while !data.is_empty() {
+            match data.iter().position(|&b| b == b'\n') {
+                Some(i) => {
+                    let (head, rest) = data.split_at(i);
+                    data = &rest[1..];
+                    if self.discarding {
+                        self.discarding = false;
+                        self.buf.clear();
+                        continue;
+                    }
+                    if self.buf.len() + head.len() > MAX_LINE + 1 {
+                        self.buf.clear();
+                        out(Framed::Rejected);
+                        continue;
+                    }
+                    if self.buf.is_empty() {
+                        finish(head, out);
+                    } else {
+                        self.buf.extend_from_slice(head);
+                        finish(&self.buf, out);
+                        self.buf.clear();
+                    }
+                }
+                None => {
+                    if !self.discarding {
+                        self.buf.extend_from_slice(data);
+                        if self.buf.len() > MAX_LINE + 1 {
+                            self.buf.clear();
+                            self.discarding = true;
+                            out(Framed::Rejected);
+                        }
+                    }
+                    data = &[];
+                }
+            }
+        }
+    }
+}
+
+/// Trims a complete line (`\r`, then blanks) and hands it out; empty lines
+/// are skipped.
+fn finish(line: &[u8], out: &mut impl FnMut(Framed<'_>)) {
+    let mut line = line.strip_suffix(b"\r").unwrap_or(line);
+    while let [head @ .., b' ' | b'\t'] = line {
+        line = head;
+    }
+    if line.is_empty() {
+        return;
+    }
+    if line.len() > MAX_LINE {
+        return out(Framed::Rejected);
+    }
+    out(match std::str::from_utf8(line) {
+        Ok(s) => Framed::Line(s),
+        Err(_) => Framed::Rejected,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Owned form of `Framed`, for comparing.
+    #[derive(Debug, PartialEq, Eq)]
+    enum Owned {
+        Line(String),
+        Rejected,
+    }
+
+    fn frame(chunks: &[&[u8]]) -> Vec<Owned> {
+        let mut f = Framer::default();
+        let mut out = Vec::new();
+        for c in chunks {
+            f.feed(c, &mut |x| {
+                out.push(match x {
+                    Framed::Line(s) => Owned::Line(s.to_string()),
+                    Framed::Rejected => Owned::Rejected,
+                })
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn splits_lines_across_reads_and_trims() {
+        let out = frame(&[b"CMD LIVE", b"_START\r\n\nabc \t\nparti", b"al"]);
+        assert_eq!(
+            out,
+            vec![
+                Owned::Line("CMD LIVE_START".into()),
+                Owned::Line("abc".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn rejects_long_lines_and_invalid_utf8_then_continues() {
+        let long = vec![b'a'; MAX_LINE + 10];
+        let out = frame(&[&long, &long, b"\nok\n", b"\xff\xfe\n", b"next\n"]);
+        assert_eq!(
+            out,
+            vec![
+                Owned::Rejected,
+                Owned::Line("ok".into()),
+                Owned::Rejected,
+                Owned::Line("next".into())
+            ]
+        );
+        let exact = vec![b'b'; MAX_LINE];
+        let out = frame(&[&exact, b"\n"]);
+        assert_eq!(out.len(), 1);
+        assert!(matches!(&out[0], Owned::Line(s) if s.len() == MAX_LINE));
+    }
+}

@@ -1,0 +1,63 @@
+//! The v1 producer's transport clients (rest-api.md §5.1): a consumer
+//! sidecar's registration (NEW merges its subscriptions, DELETE removes
+//! it), persisted in `transportClients`.
+
+use super::state::{Change, State};
+use super::{Registry, RegistryError};
+use crate::store::{TransportClient, TransportSubscription};
+
+/// The operation of a registration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// `action` 0 / `ce-subject: NEW`.
+    New,
+    /// `action` 2 / `ce-subject: DELETE`.
+    Delete,
+}
+
+/// A consumer sidecar's registration, as the transport parsed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientRegistration {
+    pub client_id: String,
+    /// The sidecar's transport base URL.
+    pub endpoint: String,
+    pub action: Action,
+    pub subscriptions: Vec<TransportSubscription>,
+}
+
+impl Registry {
+    /// Applies a registration (persisted before it returns).
+    pub async fn register_client(&self, reg: ClientRegistration) -> Result<(), RegistryError> {
+        self.commit(|st: &State| {
+            let existing = st
+                .data
+                .transport_clients
+                .iter()
+                .find(|c| c.client_id == reg.client_id);
+            let changes = match reg.action {
+                Action::Delete => match existing {
+                    Some(_) => vec![Change::RemoveClients(vec![reg.client_id.clone()])],
+                    None => Vec::new(),
+                },
+                Action::New => {
+                    let mut c = existing.cloned().unwrap_or_else(|| TransportClient {
+                        client_id: reg.client_id.clone(),
+                        endpoint: reg.endpoint.clone(),
+                        subscriptions: Vec::new(),
+                    });
+                    c.endpoint = reg.endpoint.clone();
+                    for s in &reg.subscriptions {
+                        if !c.subscriptions.iter().any(|e| e.resource == s.resource) {
+                            c.subscriptions.push(s.clone());
+                        }
+                    }
+                    vec![Change::PutClient(c)]
+                }
+            };
+            Ok::<_, RegistryError>((changes, ()))
+        })
+        .await?;
+        tracing::info!(client = %reg.client_id, endpoint = %reg.endpoint, action = ?reg.action, subscriptions = reg.subscriptions.len(), "transport client registration");
+        Ok(())
+    }
+}
