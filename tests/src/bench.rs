@@ -17,7 +17,17 @@ use tokio::net::UnixStream;
 use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
 
-use crate::{free_port, Dirs, NODE};
+use crate::{Dirs, NODE};
+
+/// A loopback port that was free a moment ago. The bench only, for binaries
+/// without `--ready-file` (A/B runs against older builds); tests bind port
+/// 0 and read the bound port back.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(0)
+}
 
 /// Resource suffix of the lock-state events.
 pub const LOCK: &str = "/sync/ptp-status/lock-state";

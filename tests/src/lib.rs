@@ -17,8 +17,10 @@ use tokio::process::{Child, Command};
 
 pub mod bench;
 pub mod consumer;
+pub mod daemon;
 pub mod v1;
 pub use consumer::{Consumer, Reply};
+pub use daemon::{DaemonReply, DaemonStub};
 
 /// The node name the tests use.
 pub const NODE: &str = "compute-1.example.com";
@@ -60,14 +62,6 @@ pub fn workspace_bin(name: &str, package: &str) -> PathBuf {
 /// Path of `cloud-event-proxy`.
 pub fn proxy_bin() -> PathBuf {
     workspace_bin("cloud-event-proxy", "ptp-event-proxy")
-}
-
-/// A free loopback port (bound then released).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or(0)
 }
 
 /// Polls `f` until it returns `Some` or the deadline passes.
@@ -132,16 +126,33 @@ impl Dirs {
 /// A running proxy.
 pub struct Proxy {
     pub child: Child,
+    pub pid: u32,
     pub api_port: u16,
     pub metrics_port: u16,
+    /// The bound transport port (v1 roles).
+    pub transport_port: Option<u16>,
     pub socket: PathBuf,
     pub stderr_log: PathBuf,
     /// API base path: `/api/ocloudNotifications/v2` or `…/v1`.
     pub base: &'static str,
+    /// The daemon stub the proxy's `--daemon-url` points at.
+    pub daemon: Arc<DaemonStub>,
 }
 
+/// The ports the proxy wrote to its `--ready-file`.
+#[derive(Debug, serde::Deserialize)]
+struct Ready {
+    api: u16,
+    metrics: u16,
+    transport: Option<u16>,
+}
+
+/// How many times a start that lost a fixed port to another process is
+/// retried.
+const BIND_RETRIES: u32 = 5;
+
 impl Proxy {
-    /// Starts the binary on `dirs` and waits until `/health` answers.
+    /// Starts the binary on `dirs` and waits until it is ready.
     pub async fn start(dirs: &Dirs, extra: &[&str]) -> Result<Proxy> {
         Self::start_with_env(dirs, extra, &[]).await
     }
@@ -153,23 +164,59 @@ impl Proxy {
         extra: &[&str],
         env: &[(&str, &str)],
     ) -> Result<Proxy> {
+        let daemon = Arc::new(DaemonStub::start(DaemonReply::default()).await?);
+        Self::start_with_daemon(dirs, extra, env, daemon).await
+    }
+
+    /// As [`Proxy::start_with_env`], with the daemon stub given. Listeners
+    /// bind port 0 (unless `extra` names a port) and the bound ports are
+    /// read from the ready file; a start that finds a port named in
+    /// `extra` taken is retried.
+    pub async fn start_with_daemon(
+        dirs: &Dirs,
+        extra: &[&str],
+        env: &[(&str, &str)],
+        daemon: Arc<DaemonStub>,
+    ) -> Result<Proxy> {
+        let mut attempt = 0;
+        loop {
+            match Self::try_start(dirs, extra, env, daemon.clone()).await {
+                Err(e)
+                    if attempt < BIND_RETRIES
+                        && e.to_string().contains("Address already in use") =>
+                {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
+                }
+                r => return r,
+            }
+        }
+    }
+
+    async fn try_start(
+        dirs: &Dirs,
+        extra: &[&str],
+        env: &[(&str, &str)],
+        daemon: Arc<DaemonStub>,
+    ) -> Result<Proxy> {
+        static STARTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = STARTS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let base = if extra.iter().any(|a| a.starts_with("--api-version=1")) {
             "/api/ocloudNotifications/v1"
         } else {
             "/api/ocloudNotifications/v2"
         };
-        let api_port = free_port();
-        let metrics_port = free_port();
-        let stderr_log = dirs.root.path().join(format!("proxy-{api_port}.log"));
+        let stderr_log = dirs.root.path().join(format!("proxy-{n}.log"));
+        let ready_file = dirs.root.path().join(format!("ready-{n}.json"));
         let log = std::fs::File::create(&stderr_log)?;
-        let daemon_port = free_port();
         let mut cmd = Command::new(proxy_bin());
-        cmd.arg(format!("--api-port={api_port}"))
-            .arg(format!("--metrics-addr=127.0.0.1:{metrics_port}"))
+        cmd.arg("--api-port=0")
+            .arg("--metrics-addr=127.0.0.1:0")
+            .arg(format!("--ready-file={}", ready_file.display()))
             .arg(format!("--store-path={}", dirs.store().display()))
             .arg(format!("--socket={}", dirs.socket().display()))
             .arg(format!("--ptp-config-dir={}", dirs.config().display()))
-            .arg(format!("--daemon-url=http://127.0.0.1:{daemon_port}"))
+            .arg(format!("--daemon-url={}", daemon.url()))
             .arg("--transport-host=http://127.0.0.1:9043")
             .args(extra)
             .env_clear()
@@ -180,33 +227,42 @@ impl Proxy {
             .stdout(Stdio::null())
             .stderr(Stdio::from(log))
             .kill_on_drop(true);
-        let child = cmd.spawn().context("spawning cloud-event-proxy")?;
-        let mut p = Proxy {
+        let mut child = cmd.spawn().context("spawning cloud-event-proxy")?;
+        let pid = child.id().unwrap_or(0);
+        let read_log = || std::fs::read_to_string(&stderr_log).unwrap_or_default();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let ready = loop {
+            if let Ok(text) = std::fs::read_to_string(&ready_file) {
+                if let Ok(r) = serde_json::from_str::<Ready>(&text) {
+                    break r;
+                }
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                bail!(
+                    "cloud-event-proxy exited with {status} before it was ready; log:\n{}",
+                    read_log()
+                );
+            }
+            if Instant::now() >= deadline {
+                let _ = child.start_kill();
+                bail!(
+                    "cloud-event-proxy not ready within 20 s; log:\n{}",
+                    read_log()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        };
+        Ok(Proxy {
             child,
-            api_port,
-            metrics_port,
+            pid,
+            api_port: ready.api,
+            metrics_port: ready.metrics,
+            transport_port: ready.transport,
             socket: dirs.socket(),
             stderr_log,
             base,
-        };
-        let url = p.url("/health");
-        let client = reqwest::Client::new();
-        let ready = wait_for("proxy health", Duration::from_secs(15), || {
-            let client = client.clone();
-            let url = url.clone();
-            async move {
-                match client.get(&url).send().await {
-                    Ok(r) if r.status().is_success() => Some(()),
-                    _ => None,
-                }
-            }
+            daemon,
         })
-        .await;
-        if let Err(e) = ready {
-            let _ = p.child.start_kill();
-            bail!("{e}; proxy log:\n{}", p.log());
-        }
-        Ok(p)
     }
 
     /// `http://127.0.0.1:<api>/api/ocloudNotifications/v2<path>` (`…/v1…`
@@ -218,6 +274,12 @@ impl Proxy {
     /// Full resource address of a suffix.
     pub fn address(suffix: &str) -> String {
         format!("/cluster/node/{NODE}{suffix}")
+    }
+
+    /// The bound transport port of a v1 proxy.
+    pub fn transport(&self) -> Result<u16> {
+        self.transport_port
+            .context("the proxy has no transport listener")
     }
 
     /// The proxy's log so far.

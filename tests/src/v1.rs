@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::Result;
 use serde_json::Value;
 
-use crate::{free_port, wait_for, Dirs, Proxy, NODE};
+use crate::{wait_for, Dirs, Proxy, NODE};
 
 /// v1 resource suffixes.
 pub const LOCK: &str = "/sync/ptp-status/lock-state";
@@ -24,7 +24,8 @@ pub const STARTUP: &[&str] = &[
     "ptp4l[1700000001]:[ptp4l.0.config] CLOCK_CLASS_CHANGE 6",
 ];
 
-/// Starts a v1 producer whose transport listens on `transport_port`.
+/// Starts a v1 producer whose transport listens on `transport_port` (0:
+/// any; the bound port is [`Proxy::transport_port`]).
 pub async fn start_producer(dirs: &Dirs, transport_port: u16, extra: &[&str]) -> Result<Proxy> {
     let transport = format!("--transport-host=http://127.0.0.1:{transport_port}");
     let mut args = vec!["--api-version=1.0", transport.as_str()];
@@ -33,8 +34,8 @@ pub async fn start_producer(dirs: &Dirs, transport_port: u16, extra: &[&str]) ->
 }
 
 /// Starts a consumer sidecar registered with the producer on
-/// `producer_transport`, its own transport on `transport_port`, re-sending
-/// its registration every second.
+/// `producer_transport`, its own transport on `transport_port` (0: any),
+/// re-sending its registration every second.
 pub async fn start_sidecar(
     dirs: &Dirs,
     producer_transport: u16,
@@ -68,16 +69,10 @@ impl Chain {
         let producer_dirs = Dirs::new()?;
         producer_dirs.write_oc(&["ens2f0"], 2)?;
         let sidecar_dirs = Dirs::new()?;
-        let producer_transport = free_port();
-        let sidecar_transport = free_port();
-        let producer = start_producer(&producer_dirs, producer_transport, producer_extra).await?;
-        let sidecar = start_sidecar(
-            &sidecar_dirs,
-            producer_transport,
-            sidecar_transport,
-            sidecar_extra,
-        )
-        .await?;
+        let producer = start_producer(&producer_dirs, 0, producer_extra).await?;
+        let producer_transport = producer.transport()?;
+        let sidecar = start_sidecar(&sidecar_dirs, producer_transport, 0, sidecar_extra).await?;
+        let sidecar_transport = sidecar.transport()?;
         Ok(Chain {
             producer_dirs,
             sidecar_dirs,

@@ -42,8 +42,12 @@ async fn every_error_row() -> anyhow::Result<()> {
             let r = c.post(&subs).body(body).send().await?;
             assert_error(r, 400).await?;
         }
-        // Endpoint check: unreachable, and a non-2xx answer.
-        let dead = format!("http://127.0.0.1:{}/event", ptp_tests::free_port());
+        // Endpoint check: unreachable (a port this test bound and closed
+        // again: nothing listens there now), and a non-2xx answer.
+        let dead = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+            format!("http://{}/event", l.local_addr()?)
+        };
         let r = c
             .post(&subs)
             .json(&serde_json::json!({"resource": Proxy::address(LOCK), "endpointUri": dead}))

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use ptp_tests::v1::{start_producer, LOCK};
-use ptp_tests::{free_port, wait_for, write_lines, Consumer, Dirs, Proxy, Reply, NODE};
+use ptp_tests::{wait_for, write_lines, Consumer, Dirs, Proxy, Reply, NODE};
 use serde_json::Value;
 
 fn flap(i: usize) -> String {
@@ -43,8 +43,8 @@ async fn register(transport: u16, client: &Consumer, subject: &str) -> anyhow::R
 async fn transport_endpoints_pushes_and_dead_client_removal() -> anyhow::Result<()> {
     let dirs = Dirs::new()?;
     dirs.write_oc(&["ens2f0"], 5)?;
-    let transport = free_port();
-    let producer = start_producer(&dirs, transport, &[]).await?;
+    let producer = start_producer(&dirs, 0, &[]).await?;
+    let transport = producer.transport()?;
     let c = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{transport}");
     // Health and /event.

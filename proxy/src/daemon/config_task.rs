@@ -96,7 +96,8 @@ pub struct ConfigTask {
 }
 
 impl ConfigTask {
-    /// Runs until the engine task is gone.
+    /// Runs until the engine task is gone. The aliases are fetched by a
+    /// task of their own, so a slow daemon never holds a file reload back.
     pub async fn run(mut self) {
         let every = self
             .settings
@@ -105,26 +106,50 @@ impl ConfigTask {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         tick.tick().await;
-        if !self.aliases().await {
-            return;
-        }
+        let (alias_tx, mut alias_rx) = mpsc::channel(4);
+        let mut fetch = self.fetch_aliases(&alias_tx);
         loop {
             let ok = tokio::select! {
                 r = self.requests.recv() => match r {
-                    Some(ConfigRequest::Reload) => self.reload().await,
+                    Some(ConfigRequest::Reload) => {
+                        fetch.abort();
+                        fetch = self.fetch_aliases(&alias_tx);
+                        self.reload().await
+                    }
                     Some(ConfigRequest::File(name)) => self.file(name).await,
                     None => return,
                 },
-                _ = tick.tick() => self.reload().await,
+                Some(aliases) = alias_rx.recv() => self.aliases(aliases).await,
+                _ = tick.tick() => {
+                    fetch.abort();
+                    fetch = self.fetch_aliases(&alias_tx);
+                    self.reload().await
+                }
             };
             if !ok {
+                fetch.abort();
                 return;
             }
         }
     }
 
-    /// Files first (the engine may be holding lines back for them), then
-    /// the aliases. Returns false once the engine is gone.
+    /// Starts one `/port-aliases` request; its answer comes back on `tx`.
+    fn fetch_aliases(
+        &self,
+        tx: &mpsc::Sender<BTreeMap<String, String>>,
+    ) -> tokio::task::JoinHandle<()> {
+        let (http, url, tx) = (
+            self.http.clone(),
+            self.settings.daemon_url.clone(),
+            tx.clone(),
+        );
+        tokio::spawn(async move {
+            let _ = tx.send(fetch_aliases(&http, &url).await).await;
+        })
+    }
+
+    /// Reads the files and hands them over with the aliases known so far.
+    /// Returns false once the engine is gone.
     async fn reload(&mut self) -> bool {
         let settings = self.settings.clone();
         let node = self.node.clone();
@@ -139,15 +164,11 @@ impl ConfigTask {
             aliases: std::mem::take(&mut self.current.aliases),
             ..files
         };
-        if !self.send(ConfigUpdate::Full(self.current.clone())).await {
-            return false;
-        }
-        self.aliases().await
+        self.send(ConfigUpdate::Full(self.current.clone())).await
     }
 
-    /// Fetches the aliases; sends the configuration again if they changed.
-    async fn aliases(&mut self) -> bool {
-        let aliases = fetch_aliases(&self.http, &self.settings.daemon_url).await;
+    /// New aliases: the configuration again, if they changed.
+    async fn aliases(&mut self, aliases: BTreeMap<String, String>) -> bool {
         if aliases == self.current.aliases {
             return true;
         }
