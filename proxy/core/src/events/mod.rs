@@ -1,10 +1,13 @@
 //! Resource addresses, event types, values and the CloudEvent envelopes of
-//! v2, v1 and the v1 transport (spec events-and-metrics.md §1–§6). Pure.
+//! v2, v1 and the v1 transport (spec events-and-metrics.md §1–§6), the
+//! subscription selectors of O-RAN v4 addresses and the daemon's JSON
+//! messages (next-generation.md). Pure.
 //!
 //! Serialisers return [`bytes::Bytes`]: an event is serialised once and the
 //! same bytes go to every subscriber. Member order is fixed as in the spec,
 //! the JSON is compact and byte-stable.
 
+pub mod daemon;
 mod incoming;
 mod json;
 mod placeholder;
