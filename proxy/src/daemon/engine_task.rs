@@ -155,6 +155,10 @@ impl EngineTask {
                 Effect::PersistSyncState(s) => {
                     self.sync_state.send_replace(Some(s));
                 }
+                Effect::ProtocolConflict(r) => tracing::warn!(
+                    resource = r.suffix(),
+                    "log lines and daemon JSON messages both report this resource; the JSON states win"
+                ),
                 Effect::WantConfig(name) => {
                     let due = want.get(&name).is_none_or(|t| t.elapsed().as_secs() >= 1);
                     if due {
