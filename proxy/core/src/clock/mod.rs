@@ -4,6 +4,7 @@
 //! `next_deadline()`, `snapshot()`. No tokio, no sockets, no system clock:
 //! time is an argument, effects are values.
 
+mod current;
 mod derived;
 mod effects;
 mod json_states;

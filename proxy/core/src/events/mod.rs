@@ -12,6 +12,7 @@ mod incoming;
 mod json;
 mod placeholder;
 mod resource;
+mod selector;
 #[cfg(test)]
 mod testutil;
 mod time;
@@ -26,8 +27,9 @@ pub use incoming::{
 };
 pub use placeholder::{placeholder, FREERUN_CLOCK_CLASS};
 pub use resource::Resource;
+pub use selector::{delivered_for, Selector};
 pub use time::{parse_rfc3339, rfc3339, TimeParseError};
 pub use transport::{transport_current_state, transport_event, TransportHeaders};
 pub use v1::{v1_event, v1_event_with_source, UnknownV1Format, V1Format};
-pub use v2::{v2_data, v2_event};
+pub use v2::{v2_array, v2_data, v2_event};
 pub use value::{DataType, EventData, Value};
