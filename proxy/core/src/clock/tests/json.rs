@@ -515,6 +515,55 @@ fn both_protocols_for_one_resource_warn_once_and_json_wins() {
     assert!(conflicts(&fx).is_empty());
 }
 
+/// The guard covers every log-derived publisher: GNSS, clock class and
+/// SyncE too.
+#[test]
+fn json_wins_for_gnss_class_and_synce() {
+    let mut h = H::oc();
+    let rows: [(String, &str, Resource); 4] = [
+        (
+            j("gnss_state", "ens2fx", r#"{"state":"SYNCHRONIZED","offset":1,"gps_fix":3}"#),
+            "gnss[1689014431]:[ts2phc.0.config] ens2f0 gnss_status 0 offset 0 s0",
+            Resource::GnssSyncStatus,
+        ),
+        (
+            j("clock_class", "ens2fx", r#"{"clock_class":6}"#),
+            "ptp4l[1700000000]:[ptp4l.0.config] CLOCK_CLASS_CHANGE 248",
+            Resource::ClockClass,
+        ),
+        (
+            j("synce_state", "synce1/ens7f0", &state("LOCKED")),
+            "synce4l[1]:[synce4l.0.config] ens7f0 device synce1 eec_state EEC_HOLDOVER network_option 2 s1",
+            Resource::SynceLockState,
+        ),
+        (
+            j("synce_clock_quality", "synce1/ens7f0", r#"{"ql":1,"extended_ql":32}"#),
+            "synce4l[1]:[synce4l.0.config] ens7f0 clock_quality PRC device synce1 network_option 1 ql 0x2 s2",
+            Resource::SynceClockQuality,
+        ),
+    ];
+    // Clock class events need a main clock alias on the log side.
+    h.fx(0.0, &k1("ptp4l.0.config", 3, "s2"));
+    for (t, (json, log, r)) in rows.iter().enumerate() {
+        let t = t as f64 + 1.0;
+        let fx = h.json_fx(t, json);
+        assert_eq!(
+            fx.events().filter(|d| d.resource == *r).count(),
+            1,
+            "{json}"
+        );
+        let before = h.e.snapshot().values(*r).map(<[_]>::to_vec);
+        let fx = h.fx(t + 0.5, log);
+        assert_eq!(fx.events().filter(|d| d.resource == *r).count(), 0, "{log}");
+        assert_eq!(conflicts(&fx), [*r], "{log}");
+        assert_eq!(
+            h.e.snapshot().values(*r).map(<[_]>::to_vec),
+            before,
+            "{r:?} still JSON"
+        );
+    }
+}
+
 #[test]
 fn json_states_survive_a_cmd_restart_of_a_log_connection() {
     let mut h = H::oc();

@@ -702,3 +702,101 @@ fn the_status_request_is_rendered_exactly() {
         r#"{"version":1,"type":"sync_state","profile":"","iface":"","values":{"state":"LOCKED"}}"#
     );
 }
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+    use proptest::sample::select;
+
+    fn sync_state() -> impl Strategy<Value = crate::linuxptp::SyncState> {
+        select(vec![Locked, Holdover, Freerun])
+    }
+
+    fn body() -> impl Strategy<Value = MessageBody> {
+        use MessageBody::*;
+        prop_oneof![
+            (sync_state(), any::<Option<i64>>())
+                .prop_map(|(state, offset)| PtpState { state, offset }),
+            (sync_state(), any::<Option<i64>>())
+                .prop_map(|(state, offset)| OsClockState { state, offset }),
+            any::<u8>().prop_map(|class| ClockClass { class }),
+            (
+                select(super::super::GnssState::ALL.to_vec()),
+                any::<Option<i64>>(),
+                any::<Option<i64>>()
+            )
+                .prop_map(|(state, offset, fix)| MessageBody::GnssState {
+                    state,
+                    offset,
+                    fix
+                }),
+            sync_state().prop_map(|state| SynceState { state }),
+            (any::<u8>(), any::<Option<u8>>())
+                .prop_map(|(ql, extended_ql)| SynceClockQuality { ql, extended_ql }),
+            sync_state().prop_map(|state| SyncState { state }),
+            Just(CacheClear),
+            Just(StatusRequest),
+            Just(StatusResponse),
+        ]
+    }
+
+    fn message() -> impl Strategy<Value = DaemonMessage> {
+        (
+            body(),
+            proptest::option::of((0u64..4_102_444_800, 0u32..1_000_000_000)),
+            any::<String>(),
+            "\\PC{1,12}",
+        )
+            .prop_map(|(body, time, profile, iface)| DaemonMessage {
+                time: time.map(|(s, n)| SystemTime::UNIX_EPOCH + Duration::new(s, n)),
+                // Messages without values carry no profile/iface.
+                profile: if body.message_type().has_values() {
+                    profile
+                } else {
+                    String::new()
+                },
+                iface: if body.message_type().has_values() {
+                    iface
+                } else {
+                    String::new()
+                },
+                body,
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn every_rendered_message_parses_back(m in message()) {
+            let text = m.to_line();
+            prop_assert!(!text.contains('\n'));
+            prop_assert_eq!(parse(&text), Ok(m));
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics(s in "\\PC{0,200}") {
+            let _ = parse(&s);
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(b in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let _ = parse_bytes(&b);
+        }
+
+        /// Mutations of a valid message: each is accepted or a typed
+        /// rejection, never a panic.
+        #[test]
+        fn damaged_messages_are_rejected_not_panicking(
+            m in message(),
+            cut in 0usize..400,
+            byte in any::<u8>(),
+        ) {
+            let text = m.to_line();
+            let mut bytes = text.into_bytes();
+            let at = cut % bytes.len().max(1);
+            bytes.truncate(at.max(1));
+            let _ = parse_bytes(&bytes);
+            bytes.push(byte);
+            let _ = parse_bytes(&bytes);
+        }
+    }
+}
