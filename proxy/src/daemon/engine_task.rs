@@ -166,6 +166,10 @@ impl EngineTask {
                 Effect::PersistSyncState(s) => {
                     self.out.sync_state.send_replace(Some(s));
                 }
+                Effect::ProtocolConflict(r) => tracing::warn!(
+                    resource = r.suffix(),
+                    "log lines and daemon JSON messages both report this resource; the JSON states win"
+                ),
                 Effect::WantConfig(name) => {
                     let due = self
                         .wanted

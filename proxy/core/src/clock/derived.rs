@@ -1,7 +1,7 @@
 //! Derived states: the OS clock E3 (§8, §9) and the node sync-state (§16),
 //! and the phc2sys lines that feed E3.
 
-use super::effects::{Effect, Effects, Family, LineResult, Now};
+use super::effects::{Effects, Family, LineResult, Now};
 use super::state::{Candidate, InputClass};
 use super::Engine;
 use crate::events::{Resource, Value};
@@ -145,7 +145,7 @@ impl Engine {
                     .proc_iface(&self.l.phc2sys, self.l.clock_realtime.clone());
                 fx.set(Family::ClockState, labels, state.metric_code());
             }
-            if self.published.e3 != Some(state) {
+            if self.published.e3 != Some(state) && !self.json_wins(Resource::OsClockSyncState, fx) {
                 self.published.e3 = Some(state);
                 let addr = format!("/cluster/node/{}/CLOCK_REALTIME", self.node);
                 let values = vec![
@@ -155,25 +155,8 @@ impl Engine {
                 self.emit(Resource::OsClockSyncState, values, now, fx);
             }
         }
-        // Node sync-state: worst over main clocks and E3.
-        let mains = self
-            .profiles
-            .iter()
-            .flat_map(|p| p.mains().filter_map(|m| m.state));
-        let sync = mains.chain(self.e3.map(|(s, _)| s)).max();
-        self.sync = sync;
-        if let Some(state) = sync {
-            if self.published.sync != Some(state) {
-                self.published.sync = Some(state);
-                let addr = format!("/cluster/node/{}/sync/sync-status/sync-state", self.node);
-                self.emit(
-                    Resource::SyncState,
-                    vec![Value::state(addr, state.as_str())],
-                    now,
-                    fx,
-                );
-                fx.items.push(Effect::PersistSyncState(state));
-            }
-        }
+        // Node sync-state: worst over main clocks and E3 (or the JSON
+        // states that serve them).
+        self.update_sync(now, fx);
     }
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use crate::events::EventData;
+use crate::events::{EventData, Resource};
 use crate::linuxptp::{Kind, SyncState};
 
 /// The two clock readings the caller takes when an input is dequeued
@@ -196,6 +196,10 @@ pub enum Effect {
     /// driver may load it (at most once per file per second) and hand it over
     /// with `Engine::on_config_file`.
     WantConfig(String),
+    /// Log lines and daemon JSON messages both report this resource, a
+    /// configuration error (next-generation.md §1): the JSON states win.
+    /// Returned once per resource; the driver logs it as a warning.
+    ProtocolConflict(Resource),
 }
 
 /// How a line was classified (`cne_socket_lines_total{kind,result}`).

@@ -4,8 +4,10 @@
 //! `next_deadline()`, `snapshot()`. No tokio, no sockets, no system clock:
 //! time is an argument, effects are values.
 
+mod current;
 mod derived;
 mod effects;
+mod json_states;
 mod labels;
 mod process;
 mod ptp4l;
@@ -72,6 +74,8 @@ pub struct Engine {
     aliases: HashMap<String, Label>,
     seq: u64,
     l: LabelCache,
+    /// States learnt from daemon JSON messages (`on_message`).
+    json: json_states::JsonStates,
 }
 
 impl Engine {
@@ -97,6 +101,7 @@ impl Engine {
             aliases: HashMap::new(),
             seq: 0,
             l: LabelCache::default(),
+            json: json_states::JsonStates::default(),
         }
     }
 
@@ -160,12 +165,16 @@ impl Engine {
     }
 
     /// The configuration reset of `CMD RESTART` (socket-and-lines.md §1.4
-    /// step 3): everything but the last published node sync-state. The driver
-    /// then reloads the configuration and calls `on_config`.
+    /// step 3): everything but the last published node sync-state and the
+    /// states learnt from JSON messages (another connection's; only their
+    /// `cache_clear` forgets them). The driver then reloads the
+    /// configuration and calls `on_config`.
     pub fn on_restart(&mut self) -> Effects {
         let node = self.node.clone();
         let sync = self.published.sync;
+        let json = std::mem::take(&mut self.json);
         *self = Engine::new(&node, sync);
+        self.json = json;
         let mut fx = Effects::new(Kind::Control);
         fx.items.push(Effect::Metric(MetricOp::ClearPtp));
         fx

@@ -44,6 +44,9 @@ impl Engine {
         if self.published.lock.get(alias) == Some(&state) {
             return false;
         }
+        if self.json_wins(Resource::LockState, fx) {
+            return false;
+        }
         self.published.lock.insert(alias.clone(), state);
         let values = self.lock_values(alias, state, m.offset).to_vec();
         fx.items.push(Effect::Publish(
@@ -56,8 +59,17 @@ impl Engine {
         true
     }
 
-    /// Pushes an event.
-    pub(super) fn emit(&self, resource: Resource, values: Vec<Value>, now: Now, fx: &mut Effects) {
+    /// Pushes an event, unless JSON states serve the resource.
+    pub(super) fn emit(
+        &mut self,
+        resource: Resource,
+        values: Vec<Value>,
+        now: Now,
+        fx: &mut Effects,
+    ) {
+        if self.json_wins(resource, fx) {
+            return;
+        }
         fx.items
             .push(Effect::Publish(EventData { resource, values }, now.wall));
     }

@@ -40,23 +40,24 @@ impl Engine {
                 }
             }
         }
+        // A resource with JSON states is served from them only.
         let mut push = |r: Resource, v: Vec<Value>| {
+            let v = self.json_values(r).unwrap_or(v);
             if !v.is_empty() {
                 entries.push((r, v));
             }
         };
         push(Resource::LockState, lock);
         push(Resource::ClockClass, class);
+        let mut e3 = Vec::new();
         if let Some((state, offset)) = self.e3 {
             let addr = format!("/cluster/node/{}/CLOCK_REALTIME", self.node);
-            push(
-                Resource::OsClockSyncState,
-                vec![
-                    Value::state(addr.clone(), state.as_str()),
-                    Value::metric(addr, offset),
-                ],
-            );
+            e3 = vec![
+                Value::state(addr.clone(), state.as_str()),
+                Value::metric(addr, offset),
+            ];
         }
+        push(Resource::OsClockSyncState, e3);
         if let Some(state) = self.sync {
             let addr = format!("/cluster/node/{}/sync/sync-status/sync-state", self.node);
             push(

@@ -27,6 +27,22 @@ pub fn v2_event(data: &EventData, id: &Uuid, time: SystemTime) -> Bytes {
     b.finish()
 }
 
+/// Serialises the CurrentState answer of an inclusive address
+/// (next-generation.md §2): a JSON array of v2 events, each with its own
+/// id from `id`, all with `time`; `[]` for none.
+pub fn v2_array(events: &[EventData], mut id: impl FnMut() -> Uuid, time: SystemTime) -> Bytes {
+    let mut out = Vec::with_capacity(2 + events.len() * 512);
+    out.push(b'[');
+    for (i, data) in events.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(&v2_event(data, &id(), time));
+    }
+    out.push(b']');
+    Bytes::from(out)
+}
+
 /// Serialises only the `data` object with the v2 value keys:
 /// `{"version":"1.0","values":[…]}` (the body of a v1 transport push).
 pub fn v2_data(data: &EventData) -> Bytes {

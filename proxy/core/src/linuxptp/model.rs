@@ -125,12 +125,14 @@ pub enum Kind {
     Chronyd,
     HaProfile,
     Control,
+    /// A daemon JSON message (next-generation.md §1), not a log line.
+    Json,
     Other,
 }
 
 impl Kind {
     /// Every kind, in the order of the metric documentation.
-    pub const ALL: [Kind; 18] = [
+    pub const ALL: [Kind; 19] = [
         Kind::Ptp4lOffset,
         Kind::Ptp4lSummary,
         Kind::PortState,
@@ -148,6 +150,7 @@ impl Kind {
         Kind::Chronyd,
         Kind::HaProfile,
         Kind::Control,
+        Kind::Json,
         Kind::Other,
     ];
 
@@ -171,6 +174,7 @@ impl Kind {
             Kind::Chronyd => "chronyd",
             Kind::HaProfile => "ha_profile",
             Kind::Control => "control",
+            Kind::Json => "json",
             Kind::Other => "other",
         }
     }

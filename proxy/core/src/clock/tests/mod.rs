@@ -2,6 +2,7 @@
 //! clock-states.md, the timed sequences of socket-and-lines.md §6, and
 //! property tests.
 
+mod json;
 mod props;
 mod rules;
 mod sequences;
