@@ -18,6 +18,7 @@ pub mod daemon;
 pub mod delivery;
 pub mod hub;
 pub mod metrics;
+pub mod security;
 pub mod socket;
 pub mod store;
 pub mod transport;
