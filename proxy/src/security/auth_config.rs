@@ -203,8 +203,10 @@ impl AuthConfig {
         let audience = non_empty(raw.required_audience);
         let scopes = raw.required_scopes.unwrap_or_default();
         let oauth = if oauth_on {
-            let issuer = issuer.ok_or_else(|| member("oauthIssuer", "required when enableOAuth is true"))?;
-            let jwks = jwks.ok_or_else(|| member("oauthJWKSURL", "required when enableOAuth is true"))?;
+            let issuer =
+                issuer.ok_or_else(|| member("oauthIssuer", "required when enableOAuth is true"))?;
+            let jwks =
+                jwks.ok_or_else(|| member("oauthJWKSURL", "required when enableOAuth is true"))?;
             let jwks_url = Url::parse(&jwks)
                 .map_err(|e| member("oauthJWKSURL", &format!("not a URL: {e}")))?;
             if !matches!(jwks_url.scheme(), "http" | "https") || jwks_url.host().is_none() {
@@ -348,9 +350,18 @@ mod tests {
                 "caCertPath",
             ),
             (r#"{"serverCertPath": "/c"}"#, "serverKeyPath"),
-            (r#"{"serverKeyPath": "/k", "serverCertPath": ""}"#, "serverCertPath"),
-            (r#"{"enableOAuth": true, "oauthJWKSURL": "http://x/"}"#, "oauthIssuer"),
-            (r#"{"enableOAuth": true, "oauthIssuer": "i"}"#, "oauthJWKSURL"),
+            (
+                r#"{"serverKeyPath": "/k", "serverCertPath": ""}"#,
+                "serverCertPath",
+            ),
+            (
+                r#"{"enableOAuth": true, "oauthJWKSURL": "http://x/"}"#,
+                "oauthIssuer",
+            ),
+            (
+                r#"{"enableOAuth": true, "oauthIssuer": "i"}"#,
+                "oauthJWKSURL",
+            ),
             (
                 r#"{"enableOAuth": true, "oauthIssuer": "i", "oauthJWKSURL": "file:///k"}"#,
                 "oauthJWKSURL",

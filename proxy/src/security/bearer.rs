@@ -91,9 +91,9 @@ impl AuthFailure {
     /// `insufficient_scope`; a 503 has none.
     pub fn www_authenticate(&self) -> Option<HeaderValue> {
         match self.outcome {
-            AuthOutcome::Missing | AuthOutcome::Invalid => Some(HeaderValue::from_static(
-                "Bearer error=\"invalid_token\"",
-            )),
+            AuthOutcome::Missing | AuthOutcome::Invalid => {
+                Some(HeaderValue::from_static("Bearer error=\"invalid_token\""))
+            }
             AuthOutcome::Forbidden => Some(HeaderValue::from_static(
                 "Bearer error=\"insufficient_scope\"",
             )),
@@ -103,9 +103,7 @@ impl AuthFailure {
 
     /// `Retry-After` of a 503: when the next JWKS fetch may be tried.
     pub fn retry_after(&self) -> Option<HeaderValue> {
-        (self.outcome == AuthOutcome::Unavailable).then(|| {
-            HeaderValue::from_static("30")
-        })
+        (self.outcome == AuthOutcome::Unavailable).then(|| HeaderValue::from_static("30"))
     }
 
     /// The problem+json `detail`: which check failed.
@@ -219,20 +217,19 @@ impl BearerAuth {
             ));
         }
         let parsed = token::parse(token).map_err(AuthFailure::token)?;
-        let key = match self.jwks.key(&parsed.kid).await {
-            Lookup::Found(key) => key,
-            Lookup::Unknown => {
-                return Err(AuthFailure::token(TokenProblem::UnknownKid(token::shown(
-                    &parsed.kid,
-                ))))
-            }
-            Lookup::Unavailable => {
-                return Err(AuthFailure::new(
+        let key =
+            match self.jwks.key(&parsed.kid).await {
+                Lookup::Found(key) => key,
+                Lookup::Unknown => {
+                    return Err(AuthFailure::token(TokenProblem::UnknownKid(token::shown(
+                        &parsed.kid,
+                    ))))
+                }
+                Lookup::Unavailable => return Err(AuthFailure::new(
                     AuthOutcome::Unavailable,
                     "the token issuer's signing keys (JWKS) cannot be fetched and none is cached",
-                ))
-            }
-        };
+                )),
+            };
         if !key.fits(parsed.alg) {
             return Err(AuthFailure::token(TokenProblem::KeyMismatch {
                 kid: token::shown(&parsed.kid),

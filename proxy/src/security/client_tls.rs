@@ -240,7 +240,12 @@ mod tests {
             let c = client(&tls);
             for host in ["localhost", "127.0.0.1"] {
                 let url = format!("https://{host}:{}/event", trusted.port());
-                let r = c.post(&url).body("{}").send().await.expect("trusted server");
+                let r = c
+                    .post(&url)
+                    .body("{}")
+                    .send()
+                    .await
+                    .expect("trusted server");
                 assert_eq!(r.status(), 204);
             }
             let url = format!("https://localhost:{}/event", untrusted.port());
@@ -273,7 +278,10 @@ mod tests {
         )
         .expect("no client cert");
         let e = client(&without).post(&url).send().await;
-        assert!(e.is_err(), "a server that requires a client certificate answered");
+        assert!(
+            e.is_err(),
+            "a server that requires a client certificate answered"
+        );
 
         let (cert, key) = ca.client("proxy").write(dir.path(), "proxy");
         let with = ClientTls::load_with(

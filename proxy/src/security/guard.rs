@@ -173,19 +173,37 @@ mod tests {
                 "/subscriptions",
                 get(|| async { "[]" }).post(|| async { (StatusCode::CREATED, "{}") }),
             )
-            .route("/subscriptions/{id}", delete(|| async { StatusCode::NO_CONTENT }))
+            .route(
+                "/subscriptions/{id}",
+                delete(|| async { StatusCode::NO_CONTENT }),
+            )
             .route_layer(axum::middleware::from_fn_with_state(guard, require_bearer))
             .route("/health", get(|| async { "OK" }));
         let base = serve(router).await;
 
-        let r = client.get(format!("{base}/health")).send().await.expect("health");
+        let r = client
+            .get(format!("{base}/health"))
+            .send()
+            .await
+            .expect("health");
         assert_eq!(r.status(), 200);
-        let r = client.get(format!("{base}/subscriptions")).send().await.expect("list");
+        let r = client
+            .get(format!("{base}/subscriptions"))
+            .send()
+            .await
+            .expect("list");
         assert_eq!(r.status(), 200, "GET stays public");
 
-        let r = client.post(format!("{base}/subscriptions")).send().await.expect("post");
+        let r = client
+            .post(format!("{base}/subscriptions"))
+            .send()
+            .await
+            .expect("post");
         assert_eq!(r.status(), 401);
-        assert_eq!(r.headers()["www-authenticate"], "Bearer error=\"invalid_token\"");
+        assert_eq!(
+            r.headers()["www-authenticate"],
+            "Bearer error=\"invalid_token\""
+        );
         assert_eq!(r.headers()["content-type"], "application/problem+json");
         let body: serde_json::Value = r.json().await.expect("problem");
         assert_eq!(body["status"], 401);
@@ -197,7 +215,9 @@ mod tests {
             .expect("time")
             .as_secs()
             + 300;
-        let good = key.sign(&json!({"iss": "https://issuer.test", "aud": "ptp", "scope": "write", "exp": exp}));
+        let good = key.sign(
+            &json!({"iss": "https://issuer.test", "aud": "ptp", "scope": "write", "exp": exp}),
+        );
         let r = client
             .post(format!("{base}/subscriptions"))
             .bearer_auth(&good)
@@ -213,7 +233,9 @@ mod tests {
             .expect("delete");
         assert_eq!(r.status(), 204);
 
-        let read_only = key.sign(&json!({"iss": "https://issuer.test", "aud": "ptp", "scope": "read", "exp": exp}));
+        let read_only = key.sign(
+            &json!({"iss": "https://issuer.test", "aud": "ptp", "scope": "read", "exp": exp}),
+        );
         let r = client
             .delete(format!("{base}/subscriptions/abc"))
             .bearer_auth(&read_only)
@@ -224,7 +246,9 @@ mod tests {
         let body = r.text().await.expect("body");
         assert!(!body.contains(&read_only), "token echoed: {body}");
 
-        let expired = key.sign(&json!({"iss": "https://issuer.test", "aud": "ptp", "scope": "write", "exp": 1000}));
+        let expired = key.sign(
+            &json!({"iss": "https://issuer.test", "aud": "ptp", "scope": "write", "exp": 1000}),
+        );
         let r = client
             .post(format!("{base}/subscriptions"))
             .bearer_auth(&expired)
@@ -233,7 +257,12 @@ mod tests {
             .expect("post");
         assert_eq!(r.status(), 401);
         let body: serde_json::Value = r.json().await.expect("problem");
-        assert!(body["detail"].as_str().is_some_and(|d| d.starts_with("exp:")), "{body}");
+        assert!(
+            body["detail"]
+                .as_str()
+                .is_some_and(|d| d.starts_with("exp:")),
+            "{body}"
+        );
 
         assert_eq!(metrics.get(AuthOutcome::Ok), 2);
         assert_eq!(metrics.get(AuthOutcome::Missing), 1);
@@ -248,7 +277,13 @@ mod tests {
                 .expect("encode");
             String::from_utf8(out).expect("utf-8")
         };
-        assert!(text.contains("cne_api_auth_total{outcome=\"unavailable\"} 0"), "{text}");
-        assert!(text.contains("cne_api_auth_total{outcome=\"ok\"} 2"), "{text}");
+        assert!(
+            text.contains("cne_api_auth_total{outcome=\"unavailable\"} 0"),
+            "{text}"
+        );
+        assert!(
+            text.contains("cne_api_auth_total{outcome=\"ok\"} 2"),
+            "{text}"
+        );
     }
 }

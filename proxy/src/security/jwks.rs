@@ -58,8 +58,10 @@ impl JwksKey {
         }
         matches!(
             (self.family, alg),
-            (Family::Rsa, Algorithm::RS256 | Algorithm::RS384 | Algorithm::RS512)
-                | (Family::P256, Algorithm::ES256)
+            (
+                Family::Rsa,
+                Algorithm::RS256 | Algorithm::RS384 | Algorithm::RS512
+            ) | (Family::P256, Algorithm::ES256)
                 | (Family::P384, Algorithm::ES384)
         )
     }

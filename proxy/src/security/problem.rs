@@ -33,7 +33,12 @@ struct Problem<'a> {
 }
 
 /// The problem document as JSON text.
-pub fn problem_json(status: StatusCode, detail: &str, instance: &str, flavor: ProblemFlavor) -> String {
+pub fn problem_json(
+    status: StatusCode,
+    detail: &str,
+    instance: &str,
+    flavor: ProblemFlavor,
+) -> String {
     let p = Problem {
         kind: "about:blank",
         title: status.canonical_reason().unwrap_or("Error"),
@@ -81,7 +86,12 @@ mod tests {
     fn members_in_order_with_the_flavour_extension() {
         let path = "/api/ocloudNotifications/v2/subscriptions";
         assert_eq!(
-            problem_json(StatusCode::UNAUTHORIZED, "exp: the token expired", path, ProblemFlavor::V2),
+            problem_json(
+                StatusCode::UNAUTHORIZED,
+                "exp: the token expired",
+                path,
+                ProblemFlavor::V2
+            ),
             r#"{"type":"about:blank","title":"Unauthorized","status":401,"detail":"exp: the token expired","instance":"/api/ocloudNotifications/v2/subscriptions"}"#
         );
         assert_eq!(
@@ -89,11 +99,19 @@ mod tests {
             r#"{"type":"about:blank","title":"Forbidden","status":403,"detail":"d \"q\"","instance":"/p","error":"d \"q\""}"#
         );
         assert_eq!(
-            problem_json(StatusCode::SERVICE_UNAVAILABLE, "d", "/p", ProblemFlavor::Transport),
+            problem_json(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "d",
+                "/p",
+                ProblemFlavor::Transport
+            ),
             r#"{"type":"about:blank","title":"Service Unavailable","status":503,"detail":"d","instance":"/p","message":"d"}"#
         );
         let r = too_many_subscriptions(3, "/p", ProblemFlavor::V2);
         assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
-        assert_eq!(r.headers()[header::CONTENT_TYPE], "application/problem+json");
+        assert_eq!(
+            r.headers()[header::CONTENT_TYPE],
+            "application/problem+json"
+        );
     }
 }

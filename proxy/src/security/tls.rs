@@ -57,9 +57,13 @@ pub struct ServerTlsPaths {
 
 impl ServerTlsPaths {
     fn files(&self) -> impl Iterator<Item = &Path> {
-        [Some(self.cert.as_path()), Some(self.key.as_path()), self.client_ca.as_deref()]
-            .into_iter()
-            .flatten()
+        [
+            Some(self.cert.as_path()),
+            Some(self.key.as_path()),
+            self.client_ca.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
     }
 }
 
@@ -118,7 +122,9 @@ impl ServerTlsMaterial {
         let cert = pem::read_async(&paths.cert)
             .await
             .map_err(at(TlsPart::Certificate))?;
-        let key = pem::read_async(&paths.key).await.map_err(at(TlsPart::Key))?;
+        let key = pem::read_async(&paths.key)
+            .await
+            .map_err(at(TlsPart::Key))?;
         let ca = match &paths.client_ca {
             Some(p) => Some(pem::read_async(p).await.map_err(at(TlsPart::ClientCa))?),
             None => None,
@@ -135,8 +141,8 @@ impl ServerTlsMaterial {
         let provider = super::crypto_provider();
         let chain = pem::certificates(&paths.cert, cert).map_err(at(TlsPart::Certificate))?;
         let private = pem::private_key(&paths.key, key).map_err(at(TlsPart::Key))?;
-        let key = pem::certified_key(&paths.key, chain, private, &provider)
-            .map_err(at(TlsPart::Key))?;
+        let key =
+            pem::certified_key(&paths.key, chain, private, &provider).map_err(at(TlsPart::Key))?;
         let client_roots = match (&paths.client_ca, ca) {
             (Some(path), Some(bytes)) => Some(Arc::new(
                 pem::roots(path, bytes).map_err(at(TlsPart::ClientCa))?,
@@ -196,14 +202,21 @@ impl ServerTlsMaterial {
 struct Stamp(Option<(u64, u64, u64, SystemTime)>);
 
 fn stamp_of(meta: std::io::Result<std::fs::Metadata>) -> Stamp {
-    Stamp(
-        meta.ok()
-            .map(|m| (m.dev(), m.ino(), m.len(), m.modified().unwrap_or(SystemTime::UNIX_EPOCH))),
-    )
+    Stamp(meta.ok().map(|m| {
+        (
+            m.dev(),
+            m.ino(),
+            m.len(),
+            m.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+        )
+    }))
 }
 
 fn stamps(paths: &ServerTlsPaths) -> Vec<Stamp> {
-    paths.files().map(|p| stamp_of(std::fs::metadata(p))).collect()
+    paths
+        .files()
+        .map(|p| stamp_of(std::fs::metadata(p)))
+        .collect()
 }
 
 async fn stamps_async(paths: &ServerTlsPaths) -> Vec<Stamp> {

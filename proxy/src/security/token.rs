@@ -148,7 +148,10 @@ pub fn parse(token: &str) -> Result<Parsed<'_>, TokenProblem> {
         return Err(TokenProblem::Malformed("not three base64url parts"));
     };
     let header: Header = decode_json(header, "the header is not base64url JSON")?;
-    let claims: Claims = decode_json(payload, "the claims are not base64url JSON of the right types")?;
+    let claims: Claims = decode_json(
+        payload,
+        "the claims are not base64url JSON of the right types",
+    )?;
     let signing_input = &token[..token.len() - signature.len() - 1];
     let alg = header
         .alg
@@ -157,7 +160,10 @@ pub fn parse(token: &str) -> Result<Parsed<'_>, TokenProblem> {
     if header.crit.is_some() {
         return Err(TokenProblem::Critical);
     }
-    let kid = header.kid.filter(|k| !k.is_empty()).ok_or(TokenProblem::NoKid)?;
+    let kid = header
+        .kid
+        .filter(|k| !k.is_empty())
+        .ok_or(TokenProblem::NoKid)?;
     if signature.is_empty() {
         return Err(TokenProblem::Signature);
     }
@@ -258,25 +264,67 @@ mod tests {
             ("abc".to_string(), "malformed"),
             ("a.b.c.d".to_string(), "malformed"),
             ("!!.!!.!!".to_string(), "malformed"),
-            (format!("{}.e30.c2ln", URL_SAFE_NO_PAD.encode("not json")), "malformed"),
             (
-                token(serde_json::json!({"alg": "ES256", "kid": "k"}), serde_json::json!({"exp": "soon"})),
+                format!("{}.e30.c2ln", URL_SAFE_NO_PAD.encode("not json")),
                 "malformed",
             ),
-            (token(serde_json::json!({"kid": "k"}), claims.clone()), "malformed"),
-            (token(serde_json::json!({"alg": "none", "kid": "k"}), claims.clone()), "alg: none"),
-            (token(serde_json::json!({"alg": "HS256", "kid": "k"}), claims.clone()), "alg: HS256"),
-            (token(serde_json::json!({"alg": "PS256", "kid": "k"}), claims.clone()), "alg: PS256"),
-            (token(serde_json::json!({"alg": "EdDSA", "kid": "k"}), claims.clone()), "alg: EdDSA"),
             (
-                token(serde_json::json!({"alg": "ES256 \" <script>", "kid": "k"}), claims.clone()),
+                token(
+                    serde_json::json!({"alg": "ES256", "kid": "k"}),
+                    serde_json::json!({"exp": "soon"}),
+                ),
+                "malformed",
+            ),
+            (
+                token(serde_json::json!({"kid": "k"}), claims.clone()),
+                "malformed",
+            ),
+            (
+                token(
+                    serde_json::json!({"alg": "none", "kid": "k"}),
+                    claims.clone(),
+                ),
+                "alg: none",
+            ),
+            (
+                token(
+                    serde_json::json!({"alg": "HS256", "kid": "k"}),
+                    claims.clone(),
+                ),
+                "alg: HS256",
+            ),
+            (
+                token(
+                    serde_json::json!({"alg": "PS256", "kid": "k"}),
+                    claims.clone(),
+                ),
+                "alg: PS256",
+            ),
+            (
+                token(
+                    serde_json::json!({"alg": "EdDSA", "kid": "k"}),
+                    claims.clone(),
+                ),
+                "alg: EdDSA",
+            ),
+            (
+                token(
+                    serde_json::json!({"alg": "ES256 \" <script>", "kid": "k"}),
+                    claims.clone(),
+                ),
                 "alg: (not shown)",
             ),
             (
-                token(serde_json::json!({"alg": "RS256", "kid": "k", "crit": ["exp"]}), claims.clone()),
+                token(
+                    serde_json::json!({"alg": "RS256", "kid": "k", "crit": ["exp"]}),
+                    claims.clone(),
+                ),
                 "crit:",
             ),
-            (token(serde_json::json!({"alg": "RS256"}), claims.clone()), "kid:"),
+            (
+                token(serde_json::json!({"alg": "RS256"}), claims.clone()),
+                "kid:",
+            ),
             ("x".repeat(MAX_TOKEN_BYTES + 1), "malformed"),
         ];
         for (t, want) in cases {
@@ -303,15 +351,25 @@ mod tests {
             }
             claims(v)
         };
-        assert_eq!(check_claims(&base(NOW + 10, Some(NOW - 10)), &s, NOW), Ok(()));
+        assert_eq!(
+            check_claims(&base(NOW + 10, Some(NOW - 10)), &s, NOW),
+            Ok(())
+        );
         assert_eq!(check_claims(&base(NOW - 59, None), &s, NOW), Ok(()));
-        assert_eq!(check_claims(&base(NOW - 60, None), &s, NOW), Err(TokenProblem::Expired));
-        assert_eq!(check_claims(&base(NOW + 600, Some(NOW + 60)), &s, NOW), Ok(()));
+        assert_eq!(
+            check_claims(&base(NOW - 60, None), &s, NOW),
+            Err(TokenProblem::Expired)
+        );
+        assert_eq!(
+            check_claims(&base(NOW + 600, Some(NOW + 60)), &s, NOW),
+            Ok(())
+        );
         assert_eq!(
             check_claims(&base(NOW + 600, Some(NOW + 61)), &s, NOW),
             Err(TokenProblem::NotYetValid)
         );
-        let no_exp = claims(serde_json::json!({"iss": s.issuer, "aud": "ptp", "scope": "subscribe delete"}));
+        let no_exp =
+            claims(serde_json::json!({"iss": s.issuer, "aud": "ptp", "scope": "subscribe delete"}));
         assert_eq!(check_claims(&no_exp, &s, NOW), Err(TokenProblem::NoExpiry));
     }
 
@@ -322,15 +380,21 @@ mod tests {
         let exp = NOW + 300;
         let iss = s.issuer.clone();
         assert_eq!(
-            ok(serde_json::json!({"exp": exp, "iss": iss, "aud": ["other", "ptp"], "scp": ["delete", "subscribe"]})),
+            ok(
+                serde_json::json!({"exp": exp, "iss": iss, "aud": ["other", "ptp"], "scp": ["delete", "subscribe"]})
+            ),
             Ok(())
         );
         assert_eq!(
-            ok(serde_json::json!({"exp": exp, "iss": iss, "aud": "ptp", "scope": "subscribe", "scp": "delete"})),
+            ok(
+                serde_json::json!({"exp": exp, "iss": iss, "aud": "ptp", "scope": "subscribe", "scp": "delete"})
+            ),
             Ok(())
         );
         assert_eq!(
-            ok(serde_json::json!({"exp": exp, "iss": format!("{iss}/"), "aud": "ptp", "scope": "subscribe delete"})),
+            ok(
+                serde_json::json!({"exp": exp, "iss": format!("{iss}/"), "aud": "ptp", "scope": "subscribe delete"})
+            ),
             Err(TokenProblem::Issuer)
         );
         assert_eq!(
@@ -338,7 +402,9 @@ mod tests {
             Err(TokenProblem::Issuer)
         );
         assert_eq!(
-            ok(serde_json::json!({"exp": exp, "iss": iss, "aud": ["ptp-other"], "scope": "subscribe delete"})),
+            ok(
+                serde_json::json!({"exp": exp, "iss": iss, "aud": ["ptp-other"], "scope": "subscribe delete"})
+            ),
             Err(TokenProblem::Audience)
         );
         assert_eq!(
@@ -346,14 +412,20 @@ mod tests {
             Err(TokenProblem::Audience)
         );
         assert_eq!(
-            ok(serde_json::json!({"exp": exp, "iss": iss, "aud": "ptp", "scope": "subscribe deleted"})),
+            ok(
+                serde_json::json!({"exp": exp, "iss": iss, "aud": "ptp", "scope": "subscribe deleted"})
+            ),
             Err(TokenProblem::Scope("delete".to_string()))
         );
         let mut open = settings();
         open.audience = None;
         open.scopes.clear();
         assert_eq!(
-            check_claims(&claims(serde_json::json!({"exp": exp, "iss": iss})), &open, NOW),
+            check_claims(
+                &claims(serde_json::json!({"exp": exp, "iss": iss})),
+                &open,
+                NOW
+            ),
             Ok(())
         );
     }

@@ -52,10 +52,18 @@ fn bearer(token: &str) -> String {
 async fn check(auth: &BearerAuth, token: &str) -> Result<(), AuthFailure> {
     let r = auth.check(Some(&bearer(token))).await;
     if let Err(f) = &r {
-        assert!(!f.detail().contains(token), "token in detail: {}", f.detail());
+        assert!(
+            !f.detail().contains(token),
+            "token in detail: {}",
+            f.detail()
+        );
         assert!(!f.to_string().contains(token), "token in Display");
         for part in token.split('.').filter(|p| p.len() > 8) {
-            assert!(!f.detail().contains(part), "token part in detail: {}", f.detail());
+            assert!(
+                !f.detail().contains(part),
+                "token part in detail: {}",
+                f.detail()
+            );
         }
     }
     r
@@ -69,7 +77,11 @@ fn invalid(r: Result<(), AuthFailure>, starts: &str) {
         f.www_authenticate().expect("WWW-Authenticate"),
         "Bearer error=\"invalid_token\""
     );
-    assert!(f.detail().starts_with(starts), "want {starts:?}: {}", f.detail());
+    assert!(
+        f.detail().starts_with(starts),
+        "want {starts:?}: {}",
+        f.detail()
+    );
 }
 
 #[tokio::test]
@@ -103,13 +115,33 @@ async fn each_failed_check_is_named() {
     let server = JwksServer::start(jwks_of(&[&key])).await;
     let (auth, _) = auth(server.url.clone());
     let c = claims();
-    invalid(check(&auth, &key.sign(&with(c.clone(), "exp", json!(NOW - 61)))).await, "exp:");
-    invalid(check(&auth, &key.sign(&with(c.clone(), "nbf", json!(NOW + 61)))).await, "nbf:");
-    invalid(check(&auth, &key.sign(&with(c.clone(), "iss", json!("https://evil.test")))).await, "iss:");
-    invalid(check(&auth, &key.sign(&with(c.clone(), "aud", json!("ptp")))).await, "aud:");
+    invalid(
+        check(&auth, &key.sign(&with(c.clone(), "exp", json!(NOW - 61)))).await,
+        "exp:",
+    );
+    invalid(
+        check(&auth, &key.sign(&with(c.clone(), "nbf", json!(NOW + 61)))).await,
+        "nbf:",
+    );
+    invalid(
+        check(
+            &auth,
+            &key.sign(&with(c.clone(), "iss", json!("https://evil.test"))),
+        )
+        .await,
+        "iss:",
+    );
+    invalid(
+        check(&auth, &key.sign(&with(c.clone(), "aud", json!("ptp")))).await,
+        "aud:",
+    );
     // Within the leeway.
-    check(&auth, &key.sign(&with(c.clone(), "exp", json!(NOW - 59)))).await.expect("leeway");
-    check(&auth, &key.sign(&with(c.clone(), "nbf", json!(NOW + 59)))).await.expect("leeway");
+    check(&auth, &key.sign(&with(c.clone(), "exp", json!(NOW - 59))))
+        .await
+        .expect("leeway");
+    check(&auth, &key.sign(&with(c.clone(), "nbf", json!(NOW + 59))))
+        .await
+        .expect("leeway");
 
     // A valid token without the scope: 403.
     let f = check(&auth, &key.sign(&with(c.clone(), "scope", json!("openid"))))
@@ -153,13 +185,20 @@ async fn none_and_hmac_are_refused_before_any_key_is_used() {
     for secret in [rsa.jwk().to_string(), rsa.jwk()["n"].to_string()] {
         let mut header = Header::new(jsonwebtoken::Algorithm::HS256);
         header.kid = Some("rsa".to_string());
-        let t = jsonwebtoken::encode(&header, &claims(), &EncodingKey::from_secret(secret.as_bytes()))
-            .expect("HS256");
+        let t = jsonwebtoken::encode(
+            &header,
+            &claims(),
+            &EncodingKey::from_secret(secret.as_bytes()),
+        )
+        .expect("HS256");
         invalid(check(&auth, &t).await, "alg: HS256");
     }
     // An ES256 token naming the RSA key.
     let ec = Signer::es256("rsa");
-    invalid(check(&auth, &ec.sign(&claims())).await, "kid: the JWKS key rsa is not a key for ES256");
+    invalid(
+        check(&auth, &ec.sign(&claims())).await,
+        "kid: the JWKS key rsa is not a key for ES256",
+    );
     assert_eq!(server.hits(), 1, "no fetch for refused algorithms");
 }
 
@@ -168,7 +207,12 @@ async fn missing_and_malformed_tokens() {
     let key = Signer::es256("k1");
     let server = JwksServer::start(jwks_of(&[&key])).await;
     let (auth, _) = auth(server.url.clone());
-    for header in [None, Some("Basic dXNlcjpwYXNz"), Some("Bearer "), Some("Bearer")] {
+    for header in [
+        None,
+        Some("Basic dXNlcjpwYXNz"),
+        Some("Bearer "),
+        Some("Bearer"),
+    ] {
         let f = auth.check(header).await.expect_err("no token");
         assert_eq!(f.outcome(), AuthOutcome::Missing, "{header:?}");
         assert_eq!(f.status(), StatusCode::UNAUTHORIZED);
@@ -177,13 +221,21 @@ async fn missing_and_malformed_tokens() {
             "Bearer error=\"invalid_token\""
         );
     }
-    invalid(auth.check(Some("Bearer not-a-jwt")).await, "malformed token");
+    invalid(
+        auth.check(Some("Bearer not-a-jwt")).await,
+        "malformed token",
+    );
     // The scheme is case-insensitive.
     let t = key.sign(&claims());
-    auth.check(Some(&format!("bearer {t}"))).await.expect("lower-case scheme");
+    auth.check(Some(&format!("bearer {t}")))
+        .await
+        .expect("lower-case scheme");
     // Two Authorization headers.
     let mut headers = HeaderMap::new();
-    headers.append(header::AUTHORIZATION, HeaderValue::from_str(&bearer(&t)).expect("value"));
+    headers.append(
+        header::AUTHORIZATION,
+        HeaderValue::from_str(&bearer(&t)).expect("value"),
+    );
     auth.check_headers(&headers).await.expect("one header");
     headers.append(header::AUTHORIZATION, HeaderValue::from_static("Bearer x"));
     invalid(auth.check_headers(&headers).await, "malformed token");
@@ -260,18 +312,26 @@ async fn cached_keys_outlive_a_jwks_outage() {
     server.set(None);
     clock.advance(Duration::from_secs(700));
     let t = key.sign(&with(claims(), "exp", json!(NOW + 7200)));
-    check(&auth, &t).await.expect("cached key after a failed refresh");
+    check(&auth, &t)
+        .await
+        .expect("cached key after a failed refresh");
     assert_eq!(server.hits(), 2, "the refresh was tried");
     // A kid that is not cached while the issuer is down: 503, not 401.
     let other = Signer::es256("other");
-    let f = check(&auth, &other.sign(&with(claims(), "exp", json!(NOW + 7200))))
-        .await
-        .expect_err("unknown while down");
+    let f = check(
+        &auth,
+        &other.sign(&with(claims(), "exp", json!(NOW + 7200))),
+    )
+    .await
+    .expect_err("unknown while down");
     assert_eq!(f.status(), StatusCode::SERVICE_UNAVAILABLE);
 }
 
 #[test]
 fn every_outcome_has_its_label() {
     let labels: Vec<&str> = AuthOutcome::ALL.iter().map(|o| o.label()).collect();
-    assert_eq!(labels, ["ok", "missing", "invalid", "forbidden", "unavailable"]);
+    assert_eq!(
+        labels,
+        ["ok", "missing", "invalid", "forbidden", "unavailable"]
+    );
 }

@@ -73,7 +73,9 @@ fn client_config(
                 .collect::<Result<Vec<_>, _>>()
                 .expect("chain");
             let key = PrivateKeyDer::from_pem_slice(leaf.key_pem.as_bytes()).expect("key");
-            builder.with_client_auth_cert(chain, key).expect("client cert")
+            builder
+                .with_client_auth_cert(chain, key)
+                .expect("client cert")
         }
     };
     Arc::new(config)
@@ -210,7 +212,10 @@ async fn mtls_needs_a_client_certificate_from_the_ca() {
             .await
             .expect("handshake with the right client certificate");
         next_result(&mut rx).await.expect("server side");
-        assert_eq!(c.stream.get_ref().get_ref().1.protocol_version(), Some(want));
+        assert_eq!(
+            c.stream.get_ref().get_ref().1.protocol_version(),
+            Some(want)
+        );
         assert_eq!(c.echo("hi").await.expect("echo"), "hi");
     }
 }
@@ -248,7 +253,10 @@ async fn a_rotated_certificate_is_used_by_the_next_handshake_and_old_connections
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(old.echo("still here").await.expect("old connection"), "still here");
+    assert_eq!(
+        old.echo("still here").await.expect("old connection"),
+        "still here"
+    );
 }
 
 #[tokio::test]
@@ -261,7 +269,10 @@ async fn files_that_changed_but_do_not_fit_keep_the_previous_certificate() {
     let tls = ServerTls::load_with(p.clone(), Duration::ZERO, HANDSHAKE_TIMEOUT).expect("TLS");
     let second = ca.server(&["localhost"]);
     replace(&p.cert, &second.cert_pem);
-    assert!(!tls.reload_if_changed().await, "a key of another certificate");
+    assert!(
+        !tls.reload_if_changed().await,
+        "a key of another certificate"
+    );
     let (addr, mut rx) = serve(tls.clone()).await;
     let config = client_config(&ca, None, &both());
     let c = connect(addr, config.clone()).await.expect("handshake");
@@ -279,7 +290,9 @@ async fn files_that_changed_but_do_not_fit_keep_the_previous_certificate() {
 #[tokio::test]
 async fn a_silent_client_is_dropped_after_the_handshake_timeout() {
     let dir = tempfile::tempdir().expect("tempdir");
-    Ca::new("CA").server(&["localhost"]).write(dir.path(), "server");
+    Ca::new("CA")
+        .server(&["localhost"])
+        .write(dir.path(), "server");
     let timeout = Duration::from_millis(200);
     let tls = ServerTls::load_with(paths(dir.path(), None), RELOAD_EVERY, timeout).expect("TLS");
     let (addr, mut rx) = serve(tls).await;
