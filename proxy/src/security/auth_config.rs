@@ -388,6 +388,19 @@ mod tests {
     }
 
     #[test]
+    fn the_deploy_example_is_valid() {
+        let text =
+            include_str!("../../../deploy/kubernetes/overlays/producer-secure/auth-config.json");
+        let c = parse(text).expect("deploy/kubernetes/overlays/producer-secure/auth-config.json");
+        let tls = c.server_tls.as_ref().expect("HTTPS");
+        assert_eq!(tls.cert, Path::new("/etc/cloud-event-proxy/tls/tls.crt"));
+        assert!(!c.mtls());
+        let o = c.oauth.as_ref().expect("OAuth");
+        assert_eq!(o.audience.as_deref(), Some("ptp-event-proxy"));
+        assert!(o.scopes.is_empty());
+    }
+
+    #[test]
     fn https_without_client_certificates() {
         let c = parse(r#"{"serverCertPath": "/c", "serverKeyPath": "/k", "caCertPath": "/ca"}"#)
             .expect("https only");
