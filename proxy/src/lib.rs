@@ -16,5 +16,6 @@ pub mod ingest;
 pub mod metrics;
 pub mod registry;
 pub mod rest;
+pub mod security;
 pub mod store;
 pub mod transport;

@@ -4,8 +4,9 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
+use super::client_auth::ClientAuth;
 use crate::run::consumer::{subscribe, Consumer, Delivered};
 
 /// `time resource values…` of one event.
@@ -36,12 +37,10 @@ pub async fn main(
     resources: &[String],
     version: &str,
     listen: &str,
+    auth: &ClientAuth,
 ) -> Result<ExitCode> {
     let mut consumer = Consumer::start(listen, 204, Duration::ZERO).await?;
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(5))
-        .build()
-        .context("HTTP client")?;
+    let client = auth.client()?;
     let v1 = version.starts_with('1');
     let endpoint = consumer.endpoint();
     println!("listening on {endpoint}");

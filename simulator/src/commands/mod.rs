@@ -5,11 +5,18 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod certs;
+pub mod client_auth;
 pub mod consume;
 pub mod demo;
+pub mod jose;
+pub mod jwks;
 pub mod play;
 pub mod replay;
 pub mod run;
+#[cfg(test)]
+mod security_tests;
+pub mod token;
 
 /// Simulator of the linuxptp-daemon and of event consumers for ptp-event-proxy.
 #[derive(Debug, Parser)]
@@ -68,6 +75,57 @@ pub enum Command {
         /// Listen address of the consumer endpoint.
         #[arg(long, default_value = "127.0.0.1:0")]
         listen: String,
+        /// Trust this CA (PEM) for an https API, besides the system roots.
+        #[arg(long)]
+        cacert: Option<PathBuf>,
+        /// Client certificate (PEM) for an API that requires one.
+        #[arg(long, requires = "key")]
+        cert: Option<PathBuf>,
+        /// Key of --cert.
+        #[arg(long, requires = "cert")]
+        key: Option<PathBuf>,
+        /// Bearer token for the API, or @FILE to read it from FILE.
+        #[arg(long)]
+        token: Option<String>,
+    },
+    /// Write a test CA, a server and a client certificate (PEM) into DIR.
+    Certs {
+        dir: PathBuf,
+        /// Names of the server certificate (DNS names or IP addresses);
+        /// default localhost, 127.0.0.1 and ::1.
+        #[arg(long = "name")]
+        names: Vec<String>,
+        /// Name of the client certificate.
+        #[arg(long, default_value = "ptp-sim-consumer")]
+        client_name: String,
+        /// Validity in days.
+        #[arg(long, default_value_t = 365)]
+        days: u32,
+    },
+    /// Print a JWT signed with the EC key in --key (generated if missing).
+    Token {
+        #[arg(long)]
+        key: PathBuf,
+        #[arg(long)]
+        iss: String,
+        #[arg(long)]
+        aud: String,
+        /// Scopes (repeatable), in the token's space-separated `scope`.
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+        /// Lifetime in seconds (negative: already expired).
+        #[arg(long, default_value_t = 3600, allow_hyphen_values = true)]
+        exp: i64,
+        #[arg(long, default_value = "ptp-sim")]
+        sub: String,
+    },
+    /// Serve the public keys of --key files as a JWKS and print its URL.
+    Jwks {
+        /// Key files (repeatable); read on every request.
+        #[arg(long = "key", required = true)]
+        keys: Vec<PathBuf>,
+        #[arg(long, default_value = "127.0.0.1:0")]
+        listen: String,
     },
     /// Quick start: proxy + consumer + GM-loss scenario, live.
     Demo {
@@ -101,7 +159,43 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             resources,
             api_version,
             listen,
-        } => consume::main(&api, &resources, &api_version, &listen).await,
+            cacert,
+            cert,
+            key,
+            token,
+        } => {
+            let auth = client_auth::ClientAuth {
+                cacert,
+                cert,
+                key,
+                token,
+            };
+            consume::main(&api, &resources, &api_version, &listen, &auth).await
+        }
+        Command::Certs {
+            dir,
+            names,
+            client_name,
+            days,
+        } => certs::main(&dir, &names, &client_name, days),
+        Command::Token {
+            key,
+            iss,
+            aud,
+            scopes,
+            exp,
+            sub,
+        } => {
+            let spec = token::TokenSpec {
+                issuer: iss,
+                audience: aud,
+                scopes,
+                expires_in: exp,
+                subject: sub,
+            };
+            token::main(&key, &spec)
+        }
+        Command::Jwks { keys, listen } => jwks::main(keys, &listen).await,
         Command::Demo { proxy_bin } => demo::main(proxy_bin).await,
     }
 }
