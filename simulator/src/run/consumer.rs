@@ -22,6 +22,8 @@ pub struct Delivered {
     pub time: String,
     /// `(address, data_type, value)` of every value.
     pub values: Vec<(String, String, String)>,
+    /// The body exactly as it arrived.
+    pub body: String,
 }
 
 #[derive(Clone)]
@@ -77,7 +79,9 @@ async fn receive(State(s): State<Shared>, body: axum::body::Bytes) -> StatusCode
     let at = Instant::now();
     match serde_json::from_slice::<serde_json::Value>(&body) {
         Ok(raw) => {
-            let _ = s.tx.send(decode(at, raw));
+            let mut d = decode(at, raw);
+            d.body = String::from_utf8_lossy(&body).into_owned();
+            let _ = s.tx.send(d);
         }
         Err(e) => tracing::warn!(error = %e, "consumer: body is not JSON"),
     }
@@ -123,6 +127,47 @@ pub fn decode(at: Instant, raw: serde_json::Value) -> Delivered {
         event_type: str_of(&raw, "type"),
         time: str_of(&raw, "time"),
         values,
+        body: String::new(),
+    }
+}
+
+/// A dead consumer: its endpoint accepts connections and never answers.
+pub struct Silent {
+    pub addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Silent {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Silent {
+    /// Listens on a loopback port chosen by the system. Accepted
+    /// connections are held open, unread, until the consumer is dropped.
+    pub async fn start() -> Result<Silent> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .context("dead consumer: bind")?;
+        let addr = listener.local_addr().context("dead consumer: address")?;
+        let task = tokio::spawn(async move {
+            let mut held = Vec::new();
+            // Bounded: the proxy opens a few connections per subscriber.
+            while held.len() < 1024 {
+                match listener.accept().await {
+                    Ok((stream, _)) => held.push(stream),
+                    Err(_) => break,
+                }
+            }
+            std::future::pending::<()>().await;
+        });
+        Ok(Silent { addr, task })
+    }
+
+    /// The endpoint URI to subscribe with.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}/event", self.addr)
     }
 }
 
