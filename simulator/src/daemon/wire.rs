@@ -24,6 +24,9 @@ pub struct Wire {
     pub log: ReplayLog,
     /// Connections opened so far.
     pub opened: usize,
+    /// Between `CMD RESTART` and the writers' reconnect the daemon is
+    /// restarting its children and answers `/emit-logs` with 204.
+    restarting: bool,
 }
 
 /// A wire shared by the player and the daemon's HTTP server.
@@ -51,6 +54,7 @@ impl Wire {
             conns: HashMap::new(),
             log: ReplayLog::new(level),
             opened: 0,
+            restarting: false,
         }
     }
 
@@ -75,8 +79,10 @@ impl Wire {
         }
     }
 
-    /// Closes every connection (the proxy dropped them on `CMD RESTART`).
+    /// Closes every connection (the proxy dropped them on `CMD RESTART`);
+    /// no replay until the next live line.
     pub async fn close_all(&mut self) {
+        self.restarting = true;
         for (_, mut s) in self.conns.drain() {
             let _ = s.shutdown().await;
         }
@@ -111,6 +117,7 @@ impl Wire {
 
     /// Writes a live line and remembers it for later replays.
     pub async fn send(&mut self, conn: &str, text: &str) -> Result<()> {
+        self.restarting = false;
         self.write(conn, text).await?;
         self.log.record(text);
         Ok(())
@@ -119,7 +126,7 @@ impl Wire {
     /// Replays the log on the event-handler connection; `false` when there
     /// is nothing to replay yet.
     pub async fn replay(&mut self) -> Result<bool> {
-        if self.log.is_empty() {
+        if self.log.is_empty() || self.restarting {
             return Ok(false);
         }
         for line in self.log.replay() {

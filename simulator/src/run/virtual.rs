@@ -84,7 +84,9 @@ pub fn run(s: &Scenario) -> Outcome {
         let opens = l.reconnect || !open.contains(l.conn.as_str());
         if opens {
             open.insert(&l.conn);
-            if s.daemon.replay && !log.is_empty() {
+            // The daemon does not replay for the connection that carries
+            // `CMD RESTART` (it is restarting its children).
+            if s.daemon.replay && !log.is_empty() && !l.hangup {
                 replays += 1;
                 for r in log.replay() {
                     driver.line(l.t, &r);

@@ -421,6 +421,14 @@ pub enum Action {
         /// T-BC: the daemon's status lines during the step (default s2).
         #[serde(default)]
         tbc: Option<DaemonState>,
+        /// `false`: only the phc2sys lines (ptp4l, ts2phc and the daemon's
+        /// status lines are silent).
+        #[serde(default = "yes")]
+        ptp4l: bool,
+        /// T-GM / T-BC: the leading interface named by the status lines
+        /// (default: the profile's upstream interface).
+        #[serde(default)]
+        leader: Option<String>,
     },
     /// Given offsets, one per 1/rate s (default servo s2, with path delay).
     OffsetSpike {

@@ -230,15 +230,19 @@ fn steady_lock(o: &mut Out<'_>, a: &Action, rng: &mut StdRng) -> f64 {
         phc_offset,
         phc_rate,
         tbc: tbc_state,
+        ptp4l: with_ptp4l,
+        leader,
     } = a
     else {
         return 0.0;
     };
+    let leader = o.leader(leader);
     match o.p.kind {
-        super::format::ProfileType::Tgm => tgm::steady(o, *duration, offset, *servo, rng),
+        _ if !with_ptp4l => {}
+        super::format::ProfileType::Tgm => tgm::steady(o, &leader, *duration, offset, *servo, rng),
         super::format::ProfileType::Tbc => {
             let state = tbc_state.unwrap_or(super::format::DaemonState::S2);
-            tbc::steady(o, *duration, *rate, offset, *servo, state, rng);
+            tbc::steady(o, &leader, *duration, *rate, offset, *servo, state, rng);
         }
         _ => ptp4l::steady(o, *duration, *rate, offset, *servo, rng),
     }

@@ -22,8 +22,10 @@ pub fn status(o: &mut Out<'_>, t: f64, iface: &str, offset: i64, state: &str) {
 }
 
 /// ptp4l offsets at `rate` Hz and, once per second, the daemon's status.
+#[allow(clippy::too_many_arguments)]
 pub fn steady(
     o: &mut Out<'_>,
+    iface: &str,
     duration: f64,
     rate: f64,
     dist: &Dist,
@@ -34,14 +36,13 @@ pub fn steady(
     let dt = 1.0 / rate.max(0.1);
     let n = (duration / dt).floor() as usize;
     let per_second = (1.0 / dt).round().max(1.0) as usize;
-    let iface = o.leader(&None);
     for i in 0..n {
         let off = dist.sample(rng);
         let t = dt * i as f64;
         ptp4l::offset(o, t, off, super::out::servo(s), Some(1585));
         if i % per_second == 0 {
             let reported = if state == DaemonState::S0 { UNKNOWN } else { off };
-            status(o, t + 0.001, &iface, reported, state.token());
+            status(o, t + 0.001, iface, reported, state.token());
         }
     }
 }

@@ -41,7 +41,7 @@ ext_ql = 0x20
     let bodies: Vec<String> = tl
         .lines
         .iter()
-        .filter(|l| l.text.starts_with("synce4l["))
+        .filter(|l| l.text.starts_with("synce4l[") && !l.text.contains("PTP_PROCESS_STATUS"))
         .map(|l| l.text.clone())
         .collect();
     assert_eq!(bodies.len(), 2, "{bodies:?}");

@@ -65,16 +65,22 @@ fn ts2phc(o: &mut Out<'_>, t: f64, iface: &str, offset: i64, s: Servo, holdover:
 }
 
 /// Per second: gnss, dpll, ts2phc offset, nmea status, `T-GM-STATUS s2`.
-pub fn steady(o: &mut Out<'_>, duration: f64, dist: &Dist, s: ServoToken, rng: &mut StdRng) {
-    let iface = o.leader(&None);
+pub fn steady(
+    o: &mut Out<'_>,
+    iface: &str,
+    duration: f64,
+    dist: &Dist,
+    s: ServoToken,
+    rng: &mut StdRng,
+) {
     let mut t = 0.0;
     while t < duration {
         let off = dist.sample(rng);
-        gnss(o, t, &iface, 3, off.abs().min(5), "s2");
-        dpll(o, t + 0.1, &iface, 3, "s2");
-        ts2phc(o, t + 0.3, &iface, off, servo(s), false);
-        nmea(o, t + 0.3, &iface, true);
-        gm(o, t + 0.4, &iface, "s2");
+        gnss(o, t, iface, 3, off.abs().min(5), "s2");
+        dpll(o, t + 0.1, iface, 3, "s2");
+        ts2phc(o, t + 0.3, iface, off, servo(s), false);
+        nmea(o, t + 0.3, iface, true);
+        gm(o, t + 0.4, iface, "s2");
         t += 1.0;
     }
 }
