@@ -108,6 +108,31 @@ fn thin(samples: &[(f64, i64)]) -> Vec<(f64, i64)> {
     out
 }
 
+/// A silence longer than this many median sample intervals (and at least
+/// `GAP_MIN` s) splits a series.
+const GAP_FACTOR: f64 = 8.0;
+const GAP_MIN: f64 = 0.5;
+
+/// Splits samples where nothing was printed for a while.
+fn runs(pts: &[(f64, f64)]) -> Vec<&[(f64, f64)]> {
+    let mut gaps: Vec<f64> = pts.windows(2).map(|w| w[1].0 - w[0].0).collect();
+    gaps.sort_by(f64::total_cmp);
+    let median = gaps.get(gaps.len() / 2).copied().unwrap_or(0.0);
+    let limit = (median * GAP_FACTOR).max(GAP_MIN);
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 1..pts.len() {
+        if pts[i].0 - pts[i - 1].0 > limit {
+            out.push(&pts[start..i]);
+            start = i;
+        }
+    }
+    if start < pts.len() {
+        out.push(&pts[start..]);
+    }
+    out
+}
+
 /// The y half-range of the offsets panel: wide enough for the band and the
 /// samples, but never so wide that the band disappears.
 fn offset_range(tl: &Timeline) -> f64 {
@@ -139,7 +164,7 @@ fn offsets(
         .margin_left(20)
         .caption(
             "offsets per clock (clipped to the axis), threshold band shaded",
-            ("sans-serif", 15),
+            ("sans-serif", 17),
         )
         .x_label_area_size(35)
         .y_label_area_size(NAMES_W - 20)
@@ -148,6 +173,8 @@ fn offsets(
     chart
         .configure_mesh()
         .x_desc("time (s)")
+        .label_style(("sans-serif", 14))
+        .axis_desc_style(("sans-serif", 15))
         .y_desc("offset (ns)")
         .light_line_style(WHITE)
         .draw()
@@ -165,23 +192,34 @@ fn offsets(
     }
     for (i, s) in tl.offsets.iter().enumerate() {
         let color = SERIES[i % SERIES.len()];
-        let pts = thin(&s.samples)
+        let pts: Vec<(f64, f64)> = thin(&s.samples)
             .into_iter()
-            .map(|(t, o)| (t, (o as f64).clamp(-r, r)));
-        chart
-            .draw_series(LineSeries::new(pts, color.stroke_width(1)))
-            .map_err(err)?
-            .label(format!("{} offset", s.clock))
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
-            });
+            .map(|(t, o)| (t, (o as f64).clamp(-r, r)))
+            .collect();
+        // No line across a silence: one polyline per run of samples.
+        for (k, run) in runs(&pts).into_iter().enumerate() {
+            let drawn = chart
+                .draw_series(LineSeries::new(run.iter().copied(), color.stroke_width(1)))
+                .map_err(err)?;
+            if k == 0 {
+                drawn
+                    .label(format!("{} offset", s.clock))
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+                    });
+            }
+            if run.len() == 1 {
+                let dot = Circle::new(run[0], 2, color.filled());
+                chart.draw_series(std::iter::once(dot)).map_err(err)?;
+            }
+        }
     }
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::UpperRight)
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
-        .label_font(("sans-serif", 13))
+        .label_font(("sans-serif", 15))
         .draw()
         .map_err(err)?;
     Ok(())
@@ -197,8 +235,8 @@ fn states(
         .margin(10)
         .margin_left(20)
         .caption(
-            "published states per resource, holdover timer (purple), events (▼ value)",
-            ("sans-serif", 15),
+            "published states per resource, holdover timer (purple bar), events (▼ with their value)",
+            ("sans-serif", 17),
         )
         .x_label_area_size(35)
         .y_label_area_size(NAMES_W - 20)
@@ -207,13 +245,15 @@ fn states(
     chart
         .configure_mesh()
         .x_desc("time (s)")
+        .label_style(("sans-serif", 14))
+        .axis_desc_style(("sans-serif", 15))
         .disable_y_mesh()
         .y_labels(0)
         .light_line_style(WHITE)
         .draw()
         .map_err(err)?;
     let base = area.get_base_pixel();
-    let font = ("sans-serif", 13).into_font();
+    let font = ("sans-serif", 15).into_font();
     for (i, track) in tl.tracks.iter().enumerate() {
         let y0 = n - i as f64 - 1.0;
         let bands = track.intervals.iter().map(|iv| {
@@ -239,16 +279,16 @@ fn states(
         let events: Vec<_> = tl.events.iter().filter(|e| e.track == track.name).collect();
         let labelled = events.len() <= MAX_LABELS;
         for (k, e) in events.iter().enumerate() {
-            let color = tone_color(&e.value);
-            let marker = TriangleMarker::new((e.t, y0 + 0.92), 5, BLACK.filled());
+            let marker = TriangleMarker::new((e.t, y0 + 0.95), 5, BLACK.filled());
             chart.draw_series(std::iter::once(marker)).map_err(err)?;
             if labelled {
-                let (px, py) = chart.backend_coord(&(e.t, y0 + 0.92));
-                let dy = if k % 2 == 0 { -16 } else { -4 };
+                // Inside the band, white on the state's colour.
+                let (px, py) = chart.backend_coord(&(e.t, y0 + 0.64));
+                let _ = k;
                 let text = Text::new(
                     e.value.clone(),
-                    (px - base.0 + 4, py - base.1 + dy),
-                    ("sans-serif", 11).into_font().color(&color),
+                    (px - base.0 + 4, py - base.1 - 6),
+                    ("sans-serif", 12).into_font().color(&WHITE),
                 );
                 area.draw(&text).map_err(err)?;
             }
@@ -301,7 +341,7 @@ fn classes(
     let mut chart = ChartBuilder::on(area)
         .margin(10)
         .margin_left(20)
-        .caption("clock class", ("sans-serif", 15))
+        .caption("clock class", ("sans-serif", 17))
         .x_label_area_size(35)
         .y_label_area_size(NAMES_W - 20)
         .build_cartesian_2d(0f64..end, 0f64..top)
@@ -309,6 +349,8 @@ fn classes(
     chart
         .configure_mesh()
         .x_desc("time (s)")
+        .label_style(("sans-serif", 14))
+        .axis_desc_style(("sans-serif", 15))
         .y_desc("clock class")
         .light_line_style(WHITE)
         .draw()
@@ -343,13 +385,22 @@ fn classes(
         });
         chart.draw_series(marks).map_err(err)?;
     }
-    if !tl.classes.is_empty() {
+    if tl.classes.is_empty() {
+        let (px, py) = chart.backend_coord(&(end / 2.0, top / 2.0));
+        let base = area.get_base_pixel();
+        let text = Text::new(
+            "no clock class published",
+            (px - base.0 - 80, py - base.1),
+            ("sans-serif", 17).into_font().color(&NEUTRAL),
+        );
+        area.draw(&text).map_err(err)?;
+    } else {
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperRight)
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
-            .label_font(("sans-serif", 13))
+            .label_font(("sans-serif", 15))
             .draw()
             .map_err(err)?;
     }

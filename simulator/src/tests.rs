@@ -85,8 +85,15 @@ fn a_known_failure_is_reported_as_xfail_with_its_reason() {
     let out = virtual_time::run(&s);
     let report = out.render(false);
     assert_eq!(out.verdict(), Verdict::XFail, "{report}");
-    assert!(report.contains("XFAIL replay-stale-faulty-dual-follower (known failure: the engine applies"), "{report}");
-    assert!(report.contains("expected: no lock-state event within [0.1, 2.1]"), "{report}");
+    assert!(
+        report
+            .contains("XFAIL replay-stale-faulty-dual-follower (known failure: the engine applies"),
+        "{report}"
+    );
+    assert!(
+        report.contains("expected: no lock-state event within [0.1, 2.1]"),
+        "{report}"
+    );
     // Without the mark, the same run is a plain failure.
     let mut plain = s.clone();
     plain.known_failure = None;
@@ -120,7 +127,10 @@ fn the_virtual_plot_of_a_scenario_holds_its_series_and_labels() {
         "HOLDOVER",
         "FREERUN",
     ] {
-        assert!(texts.iter().any(|t| t.trim() == want), "{want} not in {texts:?}");
+        assert!(
+            texts.iter().any(|t| t.trim() == want),
+            "{want} not in {texts:?}"
+        );
     }
     assert!(texts.iter().any(|t| t.contains("gm-loss-freerun")), "title");
 }

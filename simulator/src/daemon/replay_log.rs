@@ -48,7 +48,8 @@ impl ReplayLog {
                     .insert((e.source.to_string(), config), text.to_string());
             }
             Body::ClockClass(_) => {
-                self.classes.insert(e.profile_key().to_string(), text.to_string());
+                self.classes
+                    .insert(e.profile_key().to_string(), text.to_string());
             }
             _ => {}
         }

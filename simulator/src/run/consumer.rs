@@ -3,6 +3,8 @@
 //! every event to a channel. Also the subscription client for v1 and v2.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
@@ -131,9 +133,12 @@ pub fn decode(at: Instant, raw: serde_json::Value) -> Delivered {
     }
 }
 
-/// A dead consumer: its endpoint accepts connections and never answers.
+/// A consumer that dies: it answers 204 (the initial notification of a
+/// subscription must succeed) until [`Silent::die`], then accepts every
+/// request and never answers.
 pub struct Silent {
     pub addr: SocketAddr,
+    dead: Arc<AtomicBool>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -143,26 +148,35 @@ impl Drop for Silent {
     }
 }
 
+async fn silent(State(dead): State<Arc<AtomicBool>>) -> StatusCode {
+    if dead.load(Ordering::Relaxed) {
+        std::future::pending::<()>().await;
+    }
+    StatusCode::NO_CONTENT
+}
+
 impl Silent {
-    /// Listens on a loopback port chosen by the system. Accepted
-    /// connections are held open, unread, until the consumer is dropped.
+    /// Listens on a loopback port chosen by the system.
     pub async fn start() -> Result<Silent> {
+        let dead = Arc::new(AtomicBool::new(false));
+        let app = Router::new()
+            .route("/event", post(silent))
+            .with_state(dead.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .context("dead consumer: bind")?;
         let addr = listener.local_addr().context("dead consumer: address")?;
         let task = tokio::spawn(async move {
-            let mut held = Vec::new();
-            // Bounded: the proxy opens a few connections per subscriber.
-            while held.len() < 1024 {
-                match listener.accept().await {
-                    Ok((stream, _)) => held.push(stream),
-                    Err(_) => break,
-                }
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::warn!(error = %e, "dead consumer stopped");
             }
-            std::future::pending::<()>().await;
         });
-        Ok(Silent { addr, task })
+        Ok(Silent { addr, dead, task })
+    }
+
+    /// From now on, requests are never answered.
+    pub fn die(&self) {
+        self.dead.store(true, Ordering::Relaxed);
     }
 
     /// The endpoint URI to subscribe with.

@@ -36,6 +36,35 @@ pub struct FleetOptions {
     pub grace: f64,
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peak_counts_the_busiest_window() {
+        let t0 = Instant::now();
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        let arrivals = [at(0), at(10), at(20), at(500), at(505)];
+        assert_eq!(peak(&arrivals, Duration::from_millis(100)), 30.0);
+        assert_eq!(peak(&[], Duration::from_millis(100)), 0.0);
+    }
+
+    #[test]
+    fn quantiles_by_nearest_rank() {
+        let r = FleetReport {
+            scenario: "s".into(),
+            nodes: Vec::new(),
+            latencies_ms: (1..=100).map(f64::from).collect(),
+            fan_in_per_s: 0.0,
+            peak_per_s: 0.0,
+            wall_s: 0.0,
+        };
+        assert_eq!(r.quantile(0.5), Some(50.0));
+        assert_eq!(r.quantile(0.99), Some(99.0));
+        assert_eq!(r.quantile(1.0), Some(100.0));
+    }
+}
+
 /// What one node did.
 #[derive(Debug, Clone)]
 pub struct NodeReport {
@@ -56,6 +85,8 @@ pub struct FleetReport {
     pub latencies_ms: Vec<f64>,
     /// Events per second at the consumer, first to last event.
     pub fan_in_per_s: f64,
+    /// The busiest 100 ms at the consumer, in events per second.
+    pub peak_per_s: f64,
     /// Wall time of the playback (s).
     pub wall_s: f64,
 }
@@ -121,8 +152,8 @@ impl FleetReport {
         );
         let _ = writeln!(
             out,
-            "fan-in at the consumer: {:.0} events/s; playback {:.1} s",
-            self.fan_in_per_s, self.wall_s
+            "fan-in at the consumer: {:.0} events/s on average, {:.0} events/s in the busiest 100 ms; playback {:.1} s",
+            self.fan_in_per_s, self.peak_per_s, self.wall_s
         );
         let _ = writeln!(
             out,
@@ -155,6 +186,19 @@ fn plan(s: &Scenario) -> (Plan, usize) {
     (p, out.received.len())
 }
 
+/// The largest number of arrivals within any `window`, per second.
+fn peak(arrivals: &[Instant], window: Duration) -> f64 {
+    let mut best = 0usize;
+    let mut start = 0usize;
+    for (i, at) in arrivals.iter().enumerate() {
+        while arrivals[start] + window < *at {
+            start += 1;
+        }
+        best = best.max(i + 1 - start);
+    }
+    best as f64 / window.as_secs_f64()
+}
+
 /// Runs the fleet.
 pub async fn run(s: &Scenario, opts: &FleetOptions) -> Result<FleetReport> {
     if opts.nodes == 0 || opts.nodes > MAX_NODES {
@@ -182,7 +226,14 @@ pub async fn run(s: &Scenario, opts: &FleetOptions) -> Result<FleetReport> {
         for (sc, _, _, proxy) in &mut nodes {
             proxy.wait_ready(&client, Duration::from_secs(60)).await?;
             for r in Resource::V2 {
-                subscribe(&client, &proxy.api_base, &r.address(&sc.node), &endpoint, false).await?;
+                subscribe(
+                    &client,
+                    &proxy.api_base,
+                    &r.address(&sc.node),
+                    &endpoint,
+                    false,
+                )
+                .await?;
             }
         }
         while consumer.rx.try_recv().is_ok() {}
@@ -205,9 +256,7 @@ pub async fn run(s: &Scenario, opts: &FleetOptions) -> Result<FleetReport> {
         }
         // A short drain for events beyond the expected ones.
         let drain = Instant::now() + Duration::from_millis(300);
-        while let Ok(Some(d)) =
-            tokio::time::timeout_at(drain.into(), consumer.rx.recv()).await
-        {
+        while let Ok(Some(d)) = tokio::time::timeout_at(drain.into(), consumer.rx.recv()).await {
             got.push(d);
         }
         let wall_s = t0.elapsed().as_secs_f64();
@@ -256,7 +305,9 @@ pub async fn run(s: &Scenario, opts: &FleetOptions) -> Result<FleetReport> {
             (Some(a), Some(b)) => b.at.saturating_duration_since(a.at).as_secs_f64(),
             _ => 0.0,
         };
+        let arrivals: Vec<Instant> = got.iter().map(|d| d.at).collect();
         Ok::<_, anyhow::Error>(FleetReport {
+            peak_per_s: peak(&arrivals, Duration::from_millis(100)),
             scenario: s.name.clone(),
             nodes: reports,
             latencies_ms: latencies,

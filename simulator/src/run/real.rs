@@ -301,9 +301,16 @@ pub async fn run(s: &Scenario, opts: &RealOptions) -> Result<Outcome> {
         subscribe_all(&client, &proxy.api_base, &s.node, &mut consumer).await?;
         for d in &dead {
             for r in Resource::V2 {
-                subscribe(&client, &proxy.api_base, &r.address(&s.node), &d.endpoint(), false)
-                    .await?;
+                subscribe(
+                    &client,
+                    &proxy.api_base,
+                    &r.address(&s.node),
+                    &d.endpoint(),
+                    false,
+                )
+                .await?;
             }
+            d.die();
         }
         let t0 = Instant::now();
         let mut received = Vec::new();

@@ -128,7 +128,11 @@ impl Outcome {
             );
         }
         if self.replays > 0 {
-            let _ = writeln!(out, "          ({} daemon replay(s) on /emit-logs)", self.replays);
+            let _ = writeln!(
+                out,
+                "          ({} daemon replay(s) on /emit-logs)",
+                self.replays
+            );
         }
         for p in &self.problems {
             let _ = writeln!(out, "  ! {p}");

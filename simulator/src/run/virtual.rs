@@ -67,15 +67,9 @@ pub fn run(s: &Scenario) -> Outcome {
     let tl = build(s);
     let cfg = node_config(s);
     let mut driver = Driver::new(&s.node, &cfg);
-    driver.recorder().title(format!(
-        "{} (virtual time){}",
-        s.name,
-        if s.description.is_empty() {
-            String::new()
-        } else {
-            format!(": {}", s.description)
-        }
-    ));
+    driver
+        .recorder()
+        .title(format!("{} (virtual time, node {})", s.name, s.node));
     let mut log = ReplayLog::new(&s.daemon.replay_level);
     let mut open: HashSet<&str> = HashSet::new();
     let mut replays = 0usize;

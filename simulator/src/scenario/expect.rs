@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use ptp_event_proxy::events::Resource;
 
-use super::format::{ExpectedEvent, Expectations, ResourceName};
+use super::format::{Expectations, ExpectedEvent, ResourceName};
 
 impl ResourceName {
     /// The published resource.
@@ -157,7 +157,10 @@ pub fn check(
     }
     counts.extend(exp.count.iter().map(|(k, v)| (*k, *v)));
     for (res, n) in counts {
-        let got: Vec<&Observed> = events.iter().filter(|o| o.resource == res.as_str()).collect();
+        let got: Vec<&Observed> = events
+            .iter()
+            .filter(|o| o.resource == res.as_str())
+            .collect();
         if got.len() != n {
             failures.push(Failure {
                 what: format!("exactly {n} {} event(s)", res.as_str()),
@@ -247,7 +250,11 @@ fn summary_short(events: &[&Observed]) -> String {
     if events.len() <= MAX {
         return summary(events);
     }
-    format!("{} … ({} more)", summary(&events[..MAX]), events.len() - MAX)
+    format!(
+        "{} … ({} more)",
+        summary(&events[..MAX]),
+        events.len() - MAX
+    )
 }
 
 #[cfg(test)]

@@ -91,6 +91,8 @@ mod tests {
             min: -3,
             max: 4,
         };
-        assert!((0..1000).map(|_| d.sample(&mut rng)).all(|v| (-3..=4).contains(&v)));
+        assert!((0..1000)
+            .map(|_| d.sample(&mut rng))
+            .all(|v| (-3..=4).contains(&v)));
     }
 }

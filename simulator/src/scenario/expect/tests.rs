@@ -20,8 +20,7 @@ fn exp(text: &str) -> Expectations {
 
 #[test]
 fn two_clocks_may_interleave_either_way() {
-    let e = exp(
-        r#"
+    let e = exp(r#"
 [[events]]
 resource = "lock-state"
 value = "LOCKED"
@@ -32,8 +31,7 @@ resource = "lock-state"
 value = "LOCKED"
 iface = "ens2fx"
 within = [0.0, 0.1]
-"#,
-    );
+"#);
     let with = |iface: &str, t: f64| Observed {
         iface: Some(iface.into()),
         ..obs(t, "lock-state", "LOCKED")
@@ -50,8 +48,7 @@ within = [0.0, 0.1]
 
 #[test]
 fn window_and_order() {
-    let e = exp(
-        r#"
+    let e = exp(r#"
 [[events]]
 resource = "lock-state"
 value = "HOLDOVER"
@@ -60,8 +57,7 @@ within = [1.0, 2.0]
 resource = "lock-state"
 value = "FREERUN"
 within = [3.0, 3.5]
-"#,
-    );
+"#);
     let ok = vec![
         obs(1.5, "lock-state", "HOLDOVER"),
         obs(3.2, "lock-state", "FREERUN"),
@@ -78,36 +74,41 @@ within = [3.0, 3.5]
 
 #[test]
 fn a_sequence_expands_in_order_and_counts_exactly() {
-    let e = exp(
-        r#"
+    let e = exp(r#"
 [[sequence]]
 resource = "lock-state"
 values = ["FREERUN", "LOCKED"]
 times = 3
 within = [0.0, 1.0]
-"#,
-    );
+"#);
     let mut evs: Vec<Observed> = (0..6)
-        .map(|i| obs(0.1 * f64::from(i), "lock-state", if i % 2 == 0 { "FREERUN" } else { "LOCKED" }))
+        .map(|i| {
+            obs(
+                0.1 * f64::from(i),
+                "lock-state",
+                if i % 2 == 0 { "FREERUN" } else { "LOCKED" },
+            )
+        })
         .collect();
     assert!(check(&e, &evs, &BTreeMap::new(), 0.0).is_empty());
     // One transition lost: the count and the order both fail.
     evs.remove(3);
     let f = check(&e, &evs, &BTreeMap::new(), 0.0);
-    assert!(f.iter().any(|x| x.what == "exactly 6 lock-state event(s)"), "{f:?}");
+    assert!(
+        f.iter().any(|x| x.what == "exactly 6 lock-state event(s)"),
+        "{f:?}"
+    );
 }
 
 #[test]
 fn finals_and_quiet_windows() {
-    let e = exp(
-        r#"
+    let e = exp(r#"
 [[quiet]]
 resource = "os-clock-sync-state"
 within = [1.0, 2.0]
 [final]
 sync-state = "LOCKED"
-"#,
-    );
+"#);
     let evs = vec![obs(1.5, "os-clock-sync-state", "FREERUN")];
     let mut finals = BTreeMap::new();
     finals.insert("sync-state".to_string(), "FREERUN".to_string());

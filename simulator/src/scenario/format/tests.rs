@@ -44,7 +44,10 @@ fn an_enum_typo_in_a_step_names_its_line() {
 #[test]
 fn an_unknown_step_kind_is_a_syntax_error() {
     let e = err(&format!("{PROFILE}\n[[step]]\nkind = \"teleport\"\n"));
-    assert!(e.starts_with("bad.toml:9:") || e.starts_with("bad.toml:10:"), "{e}");
+    assert!(
+        e.starts_with("bad.toml:9:") || e.starts_with("bad.toml:10:"),
+        "{e}"
+    );
     assert!(e.contains("teleport"), "{e}");
 }
 
@@ -70,9 +73,7 @@ fn a_step_naming_a_missing_profile_is_invalid() {
 
 #[test]
 fn an_empty_window_is_invalid() {
-    let text = format!(
-        "{PROFILE}\n[[expect.quiet]]\nwithin = [3.0, 1.0]\n"
-    );
+    let text = format!("{PROFILE}\n[[expect.quiet]]\nwithin = [3.0, 1.0]\n");
     assert_eq!(err(&text), "bad.toml: expect: window [3, 1] is empty");
 }
 

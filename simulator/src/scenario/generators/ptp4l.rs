@@ -70,8 +70,18 @@ pub fn startup(o: &mut Out<'_>, port_n: u32, calibration: f64, rate: f64) -> f64
         "ptp4l",
         &format!("port {port_n} ({iface}): new foreign master 001122.fffe.334455-1"),
     );
-    o.other(1.0, "ptp4l", "selected best master clock 001122.fffe.334455");
-    port(o, 1.0, port_n, ("LISTENING", "UNCALIBRATED", "RS_SLAVE"), None);
+    o.other(
+        1.0,
+        "ptp4l",
+        "selected best master clock 001122.fffe.334455",
+    );
+    port(
+        o,
+        1.0,
+        port_n,
+        ("LISTENING", "UNCALIBRATED", "RS_SLAVE"),
+        None,
+    );
     let dt = 1.0 / rate.max(0.1);
     let n = (calibration / dt).floor() as usize;
     for i in 0..n {
@@ -103,7 +113,14 @@ pub fn standby(o: &mut Out<'_>, port_n: u32) -> f64 {
 }
 
 /// Offsets at `rate` Hz from `dist`.
-pub fn steady(o: &mut Out<'_>, duration: f64, rate: f64, dist: &Dist, s: ServoToken, rng: &mut StdRng) {
+pub fn steady(
+    o: &mut Out<'_>,
+    duration: f64,
+    rate: f64,
+    dist: &Dist,
+    s: ServoToken,
+    rng: &mut StdRng,
+) {
     let dt = 1.0 / rate.max(0.1);
     let n = (duration / dt).floor() as usize;
     for i in 0..n {
@@ -189,12 +206,22 @@ pub fn link_fault(o: &mut Out<'_>, port_n: u32) -> f64 {
         ("SLAVE", "FAULTY", "FAULT_DETECTED"),
         Some("FT_UNSPECIFIED"),
     );
-    o.other(0.023, "ptp4l", &format!("port {port_n} ({iface}): link down"));
+    o.other(
+        0.023,
+        "ptp4l",
+        &format!("port {port_n} ({iface}): link down"),
+    );
     0.023
 }
 
 /// Back to SLAVE through UNCALIBRATED (s0 samples).
-pub fn recovery(o: &mut Out<'_>, port_n: u32, from: RecoverFrom, calibration: f64, rate: f64) -> f64 {
+pub fn recovery(
+    o: &mut Out<'_>,
+    port_n: u32,
+    from: RecoverFrom,
+    calibration: f64,
+    rate: f64,
+) -> f64 {
     let iface = o.iface(port_n);
     let mut t = 0.0;
     match from {
@@ -209,7 +236,13 @@ pub fn recovery(o: &mut Out<'_>, port_n: u32, from: RecoverFrom, calibration: f6
             );
             t += 0.25;
             o.other(t, "ptp4l", "selected best master clock 507c6f.fffe.1fb16c");
-            port(o, t, port_n, ("LISTENING", "UNCALIBRATED", "RS_SLAVE"), None);
+            port(
+                o,
+                t,
+                port_n,
+                ("LISTENING", "UNCALIBRATED", "RS_SLAVE"),
+                None,
+            );
         }
         RecoverFrom::Master | RecoverFrom::Listening => {
             let f = if from == RecoverFrom::Listening {
@@ -275,7 +308,13 @@ pub fn servo_unlock(o: &mut Out<'_>, port_n: u32, value: i64) -> f64 {
 pub fn relock(o: &mut Out<'_>, port_n: u32, calibration: f64, rate: f64) -> f64 {
     let dt = 1.0 / rate.max(0.1);
     offset(o, dt, 47302, Servo::S0, Some(PATH_DELAY));
-    offset(o, dt + calibration / 2.0, -48190, Servo::S1, Some(PATH_DELAY));
+    offset(
+        o,
+        dt + calibration / 2.0,
+        -48190,
+        Servo::S1,
+        Some(PATH_DELAY),
+    );
     let t = dt + calibration;
     offset(o, t, -3, Servo::S2, Some(PATH_DELAY));
     port(

@@ -11,7 +11,13 @@ fn line(o: &mut Out<'_>, s: Synce<'_>) {
 }
 
 /// An EEC state line.
-pub fn state(o: &mut Out<'_>, iface: &str, device: &str, eec: EecState, network_option: i64) -> f64 {
+pub fn state(
+    o: &mut Out<'_>,
+    iface: &str,
+    device: &str,
+    eec: EecState,
+    network_option: i64,
+) -> f64 {
     line(
         o,
         Synce {

@@ -41,7 +41,11 @@ pub fn steady(
         let t = dt * i as f64;
         ptp4l::offset(o, t, off, super::out::servo(s), Some(1585));
         if i % per_second == 0 {
-            let reported = if state == DaemonState::S0 { UNKNOWN } else { off };
+            let reported = if state == DaemonState::S0 {
+                UNKNOWN
+            } else {
+                off
+            };
             status(o, t + 0.001, iface, reported, state.token());
         }
     }

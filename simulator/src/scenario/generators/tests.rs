@@ -48,7 +48,12 @@ ext_ql = 0x20
     match parse(&bodies[0]) {
         Ok(LogLine::Entry(e)) => match e.body {
             Body::Synce(x) => {
-                assert_eq!(x.report, SynceReport::State { eec_state: "EEC_HOLDOVER" });
+                assert_eq!(
+                    x.report,
+                    SynceReport::State {
+                        eec_state: "EEC_HOLDOVER"
+                    }
+                );
                 assert_eq!(x.state.0, "s1");
             }
             other => panic!("{other:?}"),
@@ -56,7 +61,9 @@ ext_ql = 0x20
         other => panic!("{other:?}"),
     }
     assert!(
-        bodies[1].ends_with("ens7f0 clock_quality PRTC device synce1 ext_ql 0x20 network_option 1 ql 0x1 s2"),
+        bodies[1].ends_with(
+            "ens7f0 clock_quality PRTC device synce1 ext_ql 0x20 network_option 1 ql 0x1 s2"
+        ),
         "{}",
         bodies[1]
     );
@@ -64,7 +71,9 @@ ext_ql = 0x20
 
 #[test]
 fn chronyd_lines_use_the_daemon_prefix() {
-    let s = scenario("[[step]]\nkind = \"chronyd_selected\"\n[[step]]\nkind = \"chronyd_no_sources\"\n");
+    let s = scenario(
+        "[[step]]\nkind = \"chronyd_selected\"\n[[step]]\nkind = \"chronyd_no_sources\"\n",
+    );
     let tl = build(&s);
     let texts: Vec<&str> = tl
         .lines
