@@ -337,7 +337,7 @@ fn classes(
         .iter()
         .map(|c| f64::from(c.class))
         .fold(0.0, f64::max);
-    let top = (hi + 20.0).max(40.0).min(270.0);
+    let top = (hi + 20.0).clamp(40.0, 270.0);
     let mut chart = ChartBuilder::on(area)
         .margin(10)
         .margin_left(20)
