@@ -104,6 +104,7 @@ impl Driver {
         }
         if line == LogLine::Control(Control::Restart) {
             self.engine.on_config(self.cfg.clone());
+            self.recorder.on_config(&self.cfg);
         }
         self.record(t, &fx);
         Some(fx)

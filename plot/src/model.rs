@@ -102,6 +102,13 @@ impl Timeline {
     pub fn track(&self, name: &str) -> Option<&StateTrack> {
         self.tracks.iter().find(|t| t.name == name)
     }
+    /// The same timeline under another title.
+    pub fn clone_with_title(&self, title: &str) -> Timeline {
+        Timeline {
+            title: title.to_string(),
+            ..self.clone()
+        }
+    }
     /// The offset series of a clock, if any.
     pub fn series(&self, clock: &str) -> Option<&OffsetSeries> {
         self.offsets.iter().find(|s| s.clock == clock)

@@ -67,40 +67,9 @@ pub struct Recorder {
 impl Recorder {
     /// A recorder for `node` with the configuration the engine was given.
     pub fn new(node: &str, cfg: &NodeConfig) -> Recorder {
-        let alias_of = |iface: &str| {
-            cfg.aliases
-                .get(iface)
-                .cloned()
-                .unwrap_or_else(|| alias(iface))
-        };
-        let profiles = cfg
-            .files
-            .values()
-            .map(|f| {
-                let settings = cfg.profile(f.profile.as_deref());
-                let profile = Profile {
-                    thresholds: settings.map(|s| s.thresholds).unwrap_or_default(),
-                    driver: if settings.is_some_and(|s| s.tbc) {
-                        Driver::Daemon
-                    } else {
-                        Driver::Proxy
-                    },
-                    ports: f
-                        .ports
-                        .iter()
-                        .map(|p| Port {
-                            alias: alias_of(&p.iface),
-                            initial: p.initial_role,
-                            role: p.initial_role,
-                        })
-                        .collect(),
-                };
-                (f.name.clone(), profile)
-            })
-            .collect();
-        Recorder {
+        let mut r = Recorder {
             prefix: format!("/cluster/node/{node}/"),
-            profiles,
+            profiles: BTreeMap::new(),
             series: Vec::new(),
             tracks: Vec::new(),
             open: BTreeMap::new(),
@@ -110,6 +79,46 @@ impl Recorder {
             classes: Vec::new(),
             title: format!("node {node}"),
             last: 0.0,
+        };
+        r.on_config(cfg);
+        r
+    }
+
+    /// The configuration the engine was given (again): thresholds, profile
+    /// types and initial port roles. Call it whenever the engine's
+    /// `on_config` is called (`explain` synthesises its configuration from
+    /// the log, so it can hand it over only once it has read the log).
+    pub fn on_config(&mut self, cfg: &NodeConfig) {
+        let alias_of = |iface: &str| {
+            cfg.aliases
+                .get(iface)
+                .cloned()
+                .unwrap_or_else(|| alias(iface))
+        };
+        for f in cfg.files.values() {
+            let settings = cfg.profile(f.profile.as_deref());
+            let seen_daemon = self
+                .profiles
+                .get(&f.name)
+                .is_some_and(|p| p.driver == Driver::Daemon);
+            let profile = Profile {
+                thresholds: settings.map(|s| s.thresholds).unwrap_or_default(),
+                driver: if seen_daemon || settings.is_some_and(|s| s.tbc) {
+                    Driver::Daemon
+                } else {
+                    Driver::Proxy
+                },
+                ports: f
+                    .ports
+                    .iter()
+                    .map(|p| Port {
+                        alias: alias_of(&p.iface),
+                        initial: p.initial_role,
+                        role: p.initial_role,
+                    })
+                    .collect(),
+            };
+            self.profiles.insert(f.name.clone(), profile);
         }
     }
 

@@ -144,3 +144,30 @@ fn many_samples_are_thinned_but_keep_their_extremes() {
     assert!(thin.len() <= super::MAX_POINTS + 2, "{}", thin.len());
     assert!(thin.iter().any(|p| p.1 == 900));
 }
+
+#[test]
+fn a_recorder_configured_late_records_the_same_timeline() {
+    // The `explain` shape: the engine loop is the caller's, the recorder
+    // is told the configuration once it is known.
+    use ptp_event_proxy::clock::{Engine, Now};
+    use ptp_event_proxy::linuxptp::parse;
+    use std::time::Duration;
+    let cfg = config();
+    let mut engine = Engine::new("compute-1.example.com", None);
+    engine.on_config(cfg.clone());
+    let mut rec = crate::Recorder::new("compute-1.example.com", &NodeConfig::default());
+    rec.on_config(&cfg);
+    let at = |t: f64| Now::virtual_at(Duration::from_secs_f64(t));
+    for (t, text) in GM_LOSS {
+        let line = parse(text).expect("parses");
+        rec.line(*t, &line);
+        let fx = engine.on_line(&line, at(*t));
+        rec.effects(*t, &fx);
+    }
+    while let Some(d) = engine.next_deadline() {
+        let fx = engine.on_tick(Now::virtual_at(d));
+        rec.effects(d.as_secs_f64(), &fx);
+    }
+    let tl = rec.finish(7.0);
+    assert_eq!(tl, run().timeline.clone_with_title(&tl.title));
+}
