@@ -3,6 +3,7 @@
 //! ptp-event-proxy.
 
 mod commands;
+mod daemon;
 mod run;
 mod scenario;
 

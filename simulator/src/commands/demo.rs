@@ -1,12 +1,15 @@
 //! `ptp-sim demo`: the quick start. Starts the proxy next to ptp-sim, a
 //! consumer subscribed to every resource, plays the embedded GM-loss
-//! scenario (short holdover) and shows the events as they arrive.
+//! scenario (short holdover) and shows the events as they arrive; then
+//! prints one event exactly as the consumer received it and writes the
+//! timeline plot.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
 
+use super::run::write_plot;
 use crate::run::real::{default_proxy_bin, run, RealOptions};
 use crate::scenario::Scenario;
 
@@ -14,7 +17,7 @@ use crate::scenario::Scenario;
 pub const DEMO: &str = include_str!("../../../scenarios/gm-loss-freerun.toml");
 
 /// Runs the demo; non-zero when HOLDOVER and FREERUN did not both arrive.
-pub async fn main(proxy_bin: Option<PathBuf>) -> Result<ExitCode> {
+pub async fn main(proxy_bin: Option<PathBuf>, plot: Option<PathBuf>) -> Result<ExitCode> {
     let s = Scenario::from_str_named(DEMO, "gm-loss-freerun.toml (embedded)", "gm-loss-freerun")?;
     let bin = proxy_bin.unwrap_or_else(default_proxy_bin);
     println!("ptp-sim demo: {}", s.description);
@@ -36,6 +39,16 @@ pub async fn main(proxy_bin: Option<PathBuf>) -> Result<ExitCode> {
         .collect();
     let ok = states.contains(&"HOLDOVER") && states.contains(&"FREERUN") && outcome.passed();
     print!("{}", outcome.render(false));
+    if let Some(ev) = outcome
+        .received
+        .iter()
+        .find(|r| r.obs.resource == "lock-state" && r.obs.value == "HOLDOVER")
+    {
+        println!("one event exactly as the consumer received it (lock-state HOLDOVER):");
+        println!("{}", ev.body);
+    }
+    let path = plot.unwrap_or_else(|| std::env::temp_dir().join("ptp-sim-demo-timeline.svg"));
+    write_plot(&outcome, &path)?;
     if ok {
         println!("demo OK: lock-state went HOLDOVER then FREERUN as expected");
         Ok(ExitCode::SUCCESS)

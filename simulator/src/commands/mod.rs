@@ -9,6 +9,7 @@ pub mod certs;
 pub mod client_auth;
 pub mod consume;
 pub mod demo;
+pub mod fleet;
 pub mod jose;
 pub mod jwks;
 pub mod play;
@@ -42,6 +43,9 @@ pub enum Command {
         /// Show every line sent, periodic offsets included.
         #[arg(long)]
         verbose: bool,
+        /// Write the timeline as SVG (one file per scenario when several).
+        #[arg(long, value_name = "FILE.svg")]
+        plot: Option<PathBuf>,
         /// Scenario files.
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
@@ -131,6 +135,21 @@ pub enum Command {
     Demo {
         #[arg(long)]
         proxy_bin: Option<PathBuf>,
+        /// Where to write the timeline plot (default: a temporary file).
+        #[arg(long, value_name = "FILE.svg")]
+        plot: Option<PathBuf>,
+    },
+    /// Play one scenario on N proxies at once and report delivery,
+    /// latency, fan-in and each proxy's RSS and CPU.
+    Fleet {
+        /// Number of nodes (proxy + fake daemon each).
+        #[arg(long, default_value_t = 5)]
+        nodes: usize,
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
+        #[arg(long)]
+        proxy_bin: Option<PathBuf>,
+        scenario: PathBuf,
     },
 }
 
@@ -142,8 +161,18 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             speed,
             proxy_bin,
             verbose,
+            plot,
             scenarios,
-        } => run::main(virtual_time, speed, proxy_bin, verbose, &scenarios).await,
+        } => {
+            let args = run::RunArgs {
+                virtual_mode: virtual_time,
+                speed,
+                proxy_bin,
+                verbose,
+                plot,
+            };
+            run::main(args, &scenarios).await
+        }
         Command::Play {
             scenario,
             socket,
@@ -196,6 +225,12 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             token::main(&key, &spec)
         }
         Command::Jwks { keys, listen } => jwks::main(keys, &listen).await,
-        Command::Demo { proxy_bin } => demo::main(proxy_bin).await,
+        Command::Demo { proxy_bin, plot } => demo::main(proxy_bin, plot).await,
+        Command::Fleet {
+            nodes,
+            speed,
+            proxy_bin,
+            scenario,
+        } => fleet::main(&scenario, nodes, speed, proxy_bin).await,
     }
 }

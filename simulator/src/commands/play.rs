@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use anyhow::Result;
 
+use crate::daemon::Wire;
 use crate::run::player::play;
 use crate::scenario::{build, Scenario};
 
@@ -13,7 +14,8 @@ use crate::scenario::{build, Scenario};
 pub async fn main(file: &Path, socket: &Path, speed: f64) -> Result<ExitCode> {
     let s = Scenario::load(file)?;
     let tl = build(&s);
-    play(socket, &tl.lines, Instant::now(), speed, |l| {
+    let wire = Wire::shared(socket, &s.daemon.replay_level);
+    play(&wire, &tl.lines, Instant::now(), speed, |l| {
         println!("{:9.3} [{}] {}", l.t, l.conn, l.text);
     })
     .await?;

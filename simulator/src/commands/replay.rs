@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 
+use crate::daemon::Wire;
 use crate::run::player::play;
 use crate::scenario::generators::split_at_offset;
 use crate::scenario::TimedLine;
@@ -54,6 +55,7 @@ pub fn timed(text: &str) -> Vec<TimedLine> {
             conn: "replay".into(),
             text: line.to_string(),
             reconnect: false,
+            hangup: false,
         });
     }
     out
@@ -63,7 +65,8 @@ pub fn timed(text: &str) -> Vec<TimedLine> {
 pub async fn main(file: &Path, socket: &Path, speed: f64) -> Result<ExitCode> {
     let text = std::fs::read_to_string(file).with_context(|| format!("read {}", file.display()))?;
     let lines = timed(&text);
-    play(socket, &lines, Instant::now(), speed, |l| {
+    let wire = Wire::shared(socket, "5");
+    play(&wire, &lines, Instant::now(), speed, |l| {
         println!("{:9.3} {}", l.t, l.text);
     })
     .await?;

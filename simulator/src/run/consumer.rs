@@ -3,6 +3,8 @@
 //! every event to a channel. Also the subscription client for v1 and v2.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
@@ -22,6 +24,8 @@ pub struct Delivered {
     pub time: String,
     /// `(address, data_type, value)` of every value.
     pub values: Vec<(String, String, String)>,
+    /// The body exactly as it arrived.
+    pub body: String,
 }
 
 #[derive(Clone)]
@@ -77,7 +81,9 @@ async fn receive(State(s): State<Shared>, body: axum::body::Bytes) -> StatusCode
     let at = Instant::now();
     match serde_json::from_slice::<serde_json::Value>(&body) {
         Ok(raw) => {
-            let _ = s.tx.send(decode(at, raw));
+            let mut d = decode(at, raw);
+            d.body = String::from_utf8_lossy(&body).into_owned();
+            let _ = s.tx.send(d);
         }
         Err(e) => tracing::warn!(error = %e, "consumer: body is not JSON"),
     }
@@ -123,6 +129,59 @@ pub fn decode(at: Instant, raw: serde_json::Value) -> Delivered {
         event_type: str_of(&raw, "type"),
         time: str_of(&raw, "time"),
         values,
+        body: String::new(),
+    }
+}
+
+/// A consumer that dies: it answers 204 (the initial notification of a
+/// subscription must succeed) until [`Silent::die`], then accepts every
+/// request and never answers.
+pub struct Silent {
+    pub addr: SocketAddr,
+    dead: Arc<AtomicBool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Silent {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn silent(State(dead): State<Arc<AtomicBool>>) -> StatusCode {
+    if dead.load(Ordering::Relaxed) {
+        std::future::pending::<()>().await;
+    }
+    StatusCode::NO_CONTENT
+}
+
+impl Silent {
+    /// Listens on a loopback port chosen by the system.
+    pub async fn start() -> Result<Silent> {
+        let dead = Arc::new(AtomicBool::new(false));
+        let app = Router::new()
+            .route("/event", post(silent))
+            .with_state(dead.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .context("dead consumer: bind")?;
+        let addr = listener.local_addr().context("dead consumer: address")?;
+        let task = tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::warn!(error = %e, "dead consumer stopped");
+            }
+        });
+        Ok(Silent { addr, dead, task })
+    }
+
+    /// From now on, requests are never answered.
+    pub fn die(&self) {
+        self.dead.store(true, Ordering::Relaxed);
+    }
+
+    /// The endpoint URI to subscribe with.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}/event", self.addr)
     }
 }
 

@@ -1,9 +1,11 @@
 //! Runners: virtual time (engine in-process) and real time (the proxy
-//! binary), plus the fake daemon, the recording consumer and the report.
+//! binary), the fleet of real proxies, the recording consumer and the
+//! report.
 
 pub mod consumer;
-pub mod daemon_stub;
+pub mod fleet;
 pub mod player;
+pub mod procstat;
 pub mod real;
 pub mod report;
 #[path = "virtual.rs"]

@@ -12,13 +12,13 @@ use anyhow::{bail, Context, Result};
 use ptp_event_core::events::Resource;
 use tokio::process::{Child, Command};
 
-use super::consumer::{subscribe, wait_ok, Consumer, Delivered};
-use super::daemon_stub::DaemonStub;
+use super::consumer::{subscribe, wait_ok, Consumer, Delivered, Silent};
 use super::player::play;
 use super::report::{Outcome, Received};
 use super::virtual_time::join_values;
-use crate::scenario::expect::{resource_by_name, resource_name};
-use crate::scenario::format::threshold_file;
+use crate::daemon::{DaemonServer, Wire};
+use crate::scenario::expect::resource_name;
+use crate::scenario::node::{node_config, threshold_file};
 use crate::scenario::{build, check, Observed, Scenario};
 
 /// Options of a real run.
@@ -95,8 +95,14 @@ pub struct Proxy {
 }
 
 impl Proxy {
-    /// Writes the configuration of `s` and starts the proxy.
-    pub async fn start(s: &Scenario, bin: &Path, daemon_url: &str) -> Result<Proxy> {
+    /// Writes the configuration of `s` into the scratch directory `dir`
+    /// and starts the proxy (its socket is `<dir>/events.sock`).
+    pub async fn start_at(
+        s: &Scenario,
+        bin: &Path,
+        daemon_url: &str,
+        dir: tempfile::TempDir,
+    ) -> Result<Proxy> {
         if !bin.exists() && bin == default_proxy_bin() {
             build_proxy(bin).await?;
         }
@@ -106,7 +112,6 @@ impl Proxy {
                 bin.display()
             );
         }
-        let dir = tempfile::tempdir().context("temporary directory")?;
         let cfg_dir = dir.path().join("run");
         let prof_dir = dir.path().join("linuxptp");
         let store = dir.path().join("store");
@@ -205,6 +210,7 @@ fn observe(d: &Delivered, t0: Instant, speed: f64, node: &str) -> Option<Receive
     Some(Received {
         obs: Observed::from_values(t, resource, node, &d.values),
         values: d.values.clone(),
+        body: d.body.clone(),
     })
 }
 
@@ -228,9 +234,7 @@ pub async fn subscribe_all(
 async fn finals(client: &reqwest::Client, base: &str, s: &Scenario) -> BTreeMap<String, String> {
     let mut m = BTreeMap::new();
     for name in s.expect.final_state.keys() {
-        let Some(r) = resource_by_name(name) else {
-            continue;
-        };
+        let r = name.resource();
         let url = format!("{base}{}/CurrentState", r.address(&s.node));
         let Ok(resp) = client.get(&url).send().await else {
             continue;
@@ -253,6 +257,27 @@ async fn json_body(resp: reqwest::Response) -> Result<serde_json::Value> {
     serde_json::from_slice(&b).context("JSON body")
 }
 
+/// Rebuilds the engine's view of a delivered event for the plot.
+fn event_data(r: &Received, resource: Resource) -> ptp_event_core::events::EventData {
+    use ptp_event_core::events::{DataType, EventData, Value};
+    EventData {
+        resource,
+        values: r
+            .values
+            .iter()
+            .map(|(address, dt, value)| Value {
+                address: address.clone(),
+                data_type: if dt == "notification" {
+                    DataType::Notification
+                } else {
+                    DataType::Metric
+                },
+                value: value.clone(),
+            })
+            .collect(),
+    }
+}
+
 /// Runs one scenario against the real proxy binary.
 pub async fn run(s: &Scenario, opts: &RealOptions) -> Result<Outcome> {
     let tl = build(s);
@@ -260,24 +285,45 @@ pub async fn run(s: &Scenario, opts: &RealOptions) -> Result<Outcome> {
         .timeout(Duration::from_secs(5))
         .build()
         .context("HTTP client")?;
-    let daemon = DaemonStub::start().await?;
     let mut consumer = Consumer::start("127.0.0.1:0", 204, Duration::ZERO).await?;
-    let mut proxy = Proxy::start(s, &opts.proxy_bin, &daemon.url()).await?;
+    let mut dead = Vec::new();
+    for _ in 0..s.real.dead_consumers {
+        dead.push(Silent::start().await?);
+    }
+    // The daemon's wire needs the socket path before the proxy starts.
+    let dir = tempfile::tempdir().context("temporary directory")?;
+    let socket = dir.path().join("events.sock");
+    let wire = Wire::shared(&socket, &s.daemon.replay_level);
+    let daemon = DaemonServer::start(wire.clone(), &s.daemon).await?;
+    let mut proxy = Proxy::start_at(s, &opts.proxy_bin, &daemon.url(), dir).await?;
     let result = async {
         proxy.wait_ready(&client, Duration::from_secs(15)).await?;
         subscribe_all(&client, &proxy.api_base, &s.node, &mut consumer).await?;
+        for d in &dead {
+            for r in Resource::V2 {
+                subscribe(
+                    &client,
+                    &proxy.api_base,
+                    &r.address(&s.node),
+                    &d.endpoint(),
+                    false,
+                )
+                .await?;
+            }
+            d.die();
+        }
         let t0 = Instant::now();
         let mut received = Vec::new();
         let live = opts.live;
-        let socket = proxy.socket.clone();
         let lines = tl.lines.clone();
-        let player = play(&socket, &lines, t0, opts.speed, |l| {
-            if live {
+        let player = play(&wire, &lines, t0, opts.speed, |l| {
+            if live && !l.text.is_empty() {
                 println!("{:9.3}    > [{}] {}", l.t, l.conn, l.text);
             }
         });
         tokio::pin!(player);
-        let end = t0 + Duration::from_secs_f64(tl.end / opts.speed + opts.grace);
+        let grace = s.real.grace.unwrap_or(opts.grace);
+        let end = t0 + Duration::from_secs_f64(tl.end / opts.speed + grace);
         let mut playing = true;
         loop {
             tokio::select! {
@@ -300,14 +346,40 @@ pub async fn run(s: &Scenario, opts: &RealOptions) -> Result<Outcome> {
         if daemon.emit_logs_count() == 0 {
             problems.push("the proxy never called GET /emit-logs".to_string());
         }
+        // The plot of a real run: the lines as sent, the events as received.
+        let mut rec = ptp_timeline::Recorder::new(&s.node, &node_config(s));
+        rec.title(format!("{} (real time, cloud-event-proxy)", s.name));
+        let mut items: Vec<(f64, Option<&str>, Option<&Received>)> = tl
+            .lines
+            .iter()
+            .filter(|l| !l.text.is_empty())
+            .map(|l| (l.t, Some(l.text.as_str()), None))
+            .chain(received.iter().map(|r| (r.obs.t, None, Some(r))))
+            .collect();
+        items.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for (t, line, ev) in items {
+            if let Some(Ok(l)) = line.map(ptp_event_core::linuxptp::parse) {
+                rec.line(t, &l);
+            }
+            if let Some(r) = ev {
+                if let Some(res) = crate::scenario::expect::resource_by_short(r.obs.resource) {
+                    rec.event(t, &event_data(r, res));
+                }
+            }
+        }
         Ok::<_, anyhow::Error>(Outcome {
             scenario: s.name.clone(),
             mode: "real",
+            guards: s.guards.clone(),
+            known_failure: s.known_failure.clone(),
             timeline: tl,
             received,
             finals,
             failures,
             problems,
+            plot: Some(rec.finish(0.0)),
+            replays: daemon.replay_count(),
+            replayed: Vec::new(),
         })
     }
     .await;

@@ -6,12 +6,17 @@ use std::fmt::Write as _;
 
 use crate::scenario::{Failure, Observed, Timeline};
 
+/// Events listed in a report without `--verbose`.
+const MAX_SHOWN: usize = 120;
+
 /// One received event.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Received {
     pub obs: Observed,
     /// `(address, data_type, value)` of every value.
     pub values: Vec<(String, String, String)>,
+    /// The body as the consumer received it (real runs; empty in virtual time).
+    pub body: String,
 }
 
 /// The result of running one scenario.
@@ -19,18 +24,49 @@ pub struct Received {
 pub struct Outcome {
     pub scenario: String,
     pub mode: &'static str,
+    /// The field failure the scenario guards against.
+    pub guards: String,
+    /// The scenario's `known_failure` reason, if any.
+    pub known_failure: Option<String>,
     pub timeline: Timeline,
     pub received: Vec<Received>,
     pub finals: BTreeMap<String, String>,
     pub failures: Vec<Failure>,
     /// Lines that did not parse or were rejected, harness errors.
     pub problems: Vec<String>,
+    /// The timeline to plot (`--plot`).
+    pub plot: Option<ptp_timeline::Timeline>,
+    /// How many daemon replays the proxy triggered.
+    pub replays: usize,
+    /// The replayed lines with their time (virtual runs).
+    pub replayed: Vec<(f64, String)>,
+}
+
+/// How a run ended, `known_failure` taken into account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Pass,
+    Fail,
+    /// A known failure failed as expected.
+    XFail,
+    /// A known failure passed: the mark must go.
+    XPass,
 }
 
 impl Outcome {
     /// Whether every expectation held.
     pub fn passed(&self) -> bool {
         self.failures.is_empty()
+    }
+
+    /// The verdict, with `known_failure` taken into account.
+    pub fn verdict(&self) -> Verdict {
+        match (self.passed(), self.known_failure.is_some()) {
+            (true, false) => Verdict::Pass,
+            (false, false) => Verdict::Fail,
+            (false, true) => Verdict::XFail,
+            (true, true) => Verdict::XPass,
+        }
     }
 
     /// One line per event: `t resource value [metric] (iface)`.
@@ -44,11 +80,15 @@ impl Outcome {
     pub fn render(&self, verbose: bool) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "== scenario {} ({} time)", self.scenario, self.mode);
+        if !self.guards.is_empty() {
+            let _ = writeln!(out, "   guards: {}", self.guards);
+        }
         let mut items: Vec<(f64, u8, String)> = Vec::new();
         for s in &self.timeline.steps {
             items.push((s.start, 0, format!("-- step {}", s.label)));
         }
         let mut hidden = 0usize;
+        let mut hidden_events = 0usize;
         for l in &self.timeline.lines {
             let periodic = l.text.contains(" master offset ")
                 || l.text.contains("CLOCK_REALTIME phc offset")
@@ -61,17 +101,37 @@ impl Outcome {
             }
             items.push((l.t, 1, format!("   > [{}] {}", l.conn, l.text)));
         }
-        for r in &self.received {
+        for (t, text) in &self.replayed {
+            items.push((*t, 1, format!("   » [handler, replay] {text}")));
+        }
+        let cap = if verbose { usize::MAX } else { MAX_SHOWN };
+        for r in self.received.iter().take(cap) {
             items.push((r.obs.t, 2, format!("   < {}", event_line(&r.obs))));
+        }
+        if self.received.len() > cap {
+            hidden_events = self.received.len() - cap;
         }
         items.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         for (t, _, text) in items {
             let _ = writeln!(out, "{t:9.3} {text}");
         }
+        if hidden_events > 0 {
+            let _ = writeln!(
+                out,
+                "          ({hidden_events} later events not shown; use --verbose)"
+            );
+        }
         if hidden > 0 {
             let _ = writeln!(
                 out,
                 "          ({hidden} periodic offset lines not shown; use --verbose)"
+            );
+        }
+        if self.replays > 0 {
+            let _ = writeln!(
+                out,
+                "          ({} daemon replay(s) on /emit-logs)",
+                self.replays
             );
         }
         for p in &self.problems {
@@ -85,22 +145,37 @@ impl Outcome {
                 .collect();
             let _ = writeln!(out, "  final: {}", f.join(" "));
         }
-        if self.failures.is_empty() {
-            let _ = writeln!(
-                out,
-                "PASS {} ({} events)",
-                self.scenario,
-                self.received.len()
-            );
-        } else {
-            let _ = writeln!(
-                out,
-                "FAIL {} ({} of the expectations failed)",
-                self.scenario,
-                self.failures.len()
-            );
-            for f in &self.failures {
-                let _ = writeln!(out, "  expected: {}\n       got: {}", f.what, f.instead);
+        let reason = self.known_failure.as_deref().unwrap_or_default();
+        match self.verdict() {
+            Verdict::Pass => {
+                let _ = writeln!(
+                    out,
+                    "PASS {} ({} events)",
+                    self.scenario,
+                    self.received.len()
+                );
+            }
+            Verdict::XPass => {
+                let _ = writeln!(
+                    out,
+                    "XPASS {}: marked known_failure ({reason}) but every expectation held: remove the mark",
+                    self.scenario
+                );
+            }
+            Verdict::Fail | Verdict::XFail => {
+                let head = if self.verdict() == Verdict::XFail {
+                    format!("XFAIL {} (known failure: {reason})", self.scenario)
+                } else {
+                    format!("FAIL {}", self.scenario)
+                };
+                let _ = writeln!(
+                    out,
+                    "{head} ({} of the expectations failed)",
+                    self.failures.len()
+                );
+                for f in &self.failures {
+                    let _ = writeln!(out, "  expected: {}\n       got: {}", f.what, f.instead);
+                }
             }
         }
         out

@@ -1,68 +1,21 @@
 //! Virtual-time runner: the scenario's lines go straight into the proxy's
-//! sans-IO engine with `Now::virtual_at(t)`; holdover deadlines are fired
-//! with `on_tick` between lines. Instant and deterministic.
+//! sans-IO engine through `ptp_timeline::drive::Driver` (the same loop
+//! `explain` uses: deadlines fire at their own instant between lines,
+//! `CMD RESTART` resets and reloads). The fake daemon's replays are
+//! emulated: every connection the daemon opens gets the replay of what it
+//! had sent so far, right when it opens. Instant and deterministic.
 
-use std::collections::BTreeMap;
-use std::time::Duration;
+use std::collections::{BTreeMap, HashSet};
 
-use ptp_event_core::clock::{Effects, Engine, Now, Snapshot};
+use ptp_event_core::clock::Snapshot;
 use ptp_event_core::events::{EventData, Resource};
-use ptp_event_core::linuxptp::{parse, Role};
-use ptp_event_core::node_config::{
-    NodeConfig, PortConfig, ProfileSettings, Ptp4lConfig, Thresholds,
-};
+use ptp_timeline::drive::Driver;
 
 use super::report::{Outcome, Received};
+use crate::daemon::ReplayLog;
 use crate::scenario::expect::resource_name;
-use crate::scenario::format::{IfaceRole, Scenario};
-use crate::scenario::{build, check, Observed};
-
-/// The engine configuration the proxy would load from the files the real
-/// runner writes.
-pub fn node_config(s: &Scenario) -> NodeConfig {
-    let mut cfg = NodeConfig::default();
-    for p in &s.profiles {
-        let ports = p
-            .interfaces
-            .iter()
-            .map(|i| PortConfig {
-                iface: i.name.clone(),
-                initial_role: match i.role {
-                    IfaceRole::Slave => Role::Slave,
-                    IfaceRole::Master => Role::Master,
-                },
-            })
-            .collect();
-        let name = p.ptp4l_config();
-        cfg.files.insert(
-            name.clone(),
-            Ptp4lConfig {
-                name,
-                profile: Some(p.name.clone()),
-                ports,
-            },
-        );
-        let mut t = Thresholds {
-            holdover_timeout_s: p.holdover_timeout,
-            max_offset: p.max_offset,
-            min_offset: p.min_offset,
-        };
-        if t.min_offset >= t.max_offset {
-            t.min_offset = t.max_offset - 1;
-        }
-        cfg.profiles.push(ProfileSettings {
-            name: p.name.clone(),
-            thresholds: t,
-            tbc: p.kind == crate::scenario::format::ProfileType::Tbc,
-            ..ProfileSettings::default()
-        });
-    }
-    cfg
-}
-
-fn secs(t: f64) -> Duration {
-    Duration::from_secs_f64(t.max(0.0))
-}
+use crate::scenario::node::node_config;
+use crate::scenario::{build, check, Observed, Scenario};
 
 /// Values as `(address, data_type, value)`.
 pub fn triples(d: &EventData) -> Vec<(String, String, String)> {
@@ -112,56 +65,71 @@ pub fn join_values<'a>(vals: impl Iterator<Item = (&'a str, &'a str)> + Clone) -
 /// Runs a scenario through the engine in virtual time.
 pub fn run(s: &Scenario) -> Outcome {
     let tl = build(s);
-    let mut engine = Engine::new(&s.node, None);
-    engine.on_config(node_config(s));
-    let mut received = Vec::new();
-    let mut problems = Vec::new();
-    let mut collect = |fx: Effects, t: f64, received: &mut Vec<Received>| {
-        for d in fx.events() {
-            let vals = triples(d);
-            received.push(Received {
-                obs: Observed::from_values(t, d.resource, &s.node, &vals),
-                values: vals,
-            });
-        }
-    };
-    let tick_until =
-        |engine: &mut Engine,
-         t: f64,
-         received: &mut Vec<Received>,
-         collect: &mut dyn FnMut(Effects, f64, &mut Vec<Received>)| {
-            while let Some(d) = engine.next_deadline() {
-                if d > secs(t) {
-                    break;
-                }
-                let fx = engine.on_tick(Now::virtual_at(d));
-                collect(fx, d.as_secs_f64(), received);
-            }
-        };
+    let cfg = node_config(s);
+    let mut driver = Driver::new(&s.node, &cfg);
+    driver
+        .recorder()
+        .title(format!("{} (virtual time, node {})", s.name, s.node));
+    let mut log = ReplayLog::new(&s.daemon.replay_level);
+    let mut open: HashSet<&str> = HashSet::new();
+    let mut replays = 0usize;
+    let mut replayed = Vec::new();
     for l in &tl.lines {
-        tick_until(&mut engine, l.t, &mut received, &mut collect);
-        match parse(&l.text) {
-            Ok(line) => {
-                let fx = engine.on_line(&line, Now::virtual_at(secs(l.t)));
-                if fx.result == ptp_event_core::clock::LineResult::Rejected {
-                    problems.push(format!("{:.3} rejected by the engine: {}", l.t, l.text));
+        let opens = l.reconnect || !open.contains(l.conn.as_str());
+        if opens {
+            open.insert(&l.conn);
+            // The daemon does not replay for the connection that carries
+            // `CMD RESTART` (it is restarting its children).
+            if s.daemon.replay && !log.is_empty() && !l.hangup {
+                replays += 1;
+                for r in log.replay() {
+                    driver.line(l.t, &r);
+                    replayed.push((l.t, r));
                 }
-                collect(fx, l.t, &mut received);
             }
-            Err(e) => problems.push(format!("{:.3} does not parse ({e:?}): {}", l.t, l.text)),
+        }
+        if !l.text.is_empty() {
+            driver.line(l.t, &l.text);
+            log.record(&l.text);
+        }
+        if l.hangup {
+            open.clear();
         }
     }
-    tick_until(&mut engine, tl.end, &mut received, &mut collect);
-    let finals = finals(&engine.snapshot());
+    driver.advance(tl.end);
+    let finals = finals(&driver.engine().snapshot());
+    let run = driver.finish(tl.end);
+    let received: Vec<Received> = run
+        .events
+        .iter()
+        .map(|(t, d)| {
+            let vals = triples(d);
+            Received {
+                obs: Observed::from_values(*t, d.resource, &s.node, &vals),
+                values: vals,
+                body: String::new(),
+            }
+        })
+        .collect();
+    let problems = run
+        .rejected
+        .iter()
+        .map(|(t, text)| format!("{t:.3} rejected: {text}"))
+        .collect();
     let events: Vec<Observed> = received.iter().map(|r| r.obs.clone()).collect();
     let failures = check(&s.expect, &events, &finals, 0.0);
     Outcome {
         scenario: s.name.clone(),
         mode: "virtual",
+        guards: s.guards.clone(),
+        known_failure: s.known_failure.clone(),
         timeline: tl,
         received,
         finals,
         failures,
         problems,
+        plot: Some(run.timeline),
+        replays,
+        replayed,
     }
 }

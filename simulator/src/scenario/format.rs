@@ -1,11 +1,14 @@
-//! The scenario file format (TOML, serde). See `scenarios/README.md`.
+//! The whole scenario file schema (TOML, serde): the node, its profiles,
+//! the fake daemon, the timeline steps and the expectations. Every closed
+//! set of values is an enum, so a typo is a parse error naming the file,
+//! the line and the value. See `scenarios/README.md`.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
 
-use super::expect::Expectations;
-use super::generators::Step;
+use super::sampler::Dist;
 
 /// A whole scenario file.
 #[derive(Debug, Clone, Deserialize)]
@@ -17,6 +20,14 @@ pub struct Scenario {
     /// What the scenario shows.
     #[serde(default)]
     pub description: String,
+    /// The field failure it guards against (regression scenarios).
+    #[serde(default)]
+    pub guards: String,
+    /// Set when the proxy is known to fail this scenario: the runner reports
+    /// it as expected-to-fail (XFAIL) with this reason, and fails when it
+    /// unexpectedly passes.
+    #[serde(default)]
+    pub known_failure: Option<String>,
     /// `NODE_NAME` of the simulated node.
     #[serde(default = "default_node")]
     pub node: String,
@@ -33,6 +44,12 @@ pub struct Scenario {
     /// The PTP profiles of the node.
     #[serde(rename = "profile", default)]
     pub profiles: Vec<Profile>,
+    /// What the fake linuxptp-daemon does.
+    #[serde(default)]
+    pub daemon: DaemonSettings,
+    /// Real-mode settings (ignored in virtual time).
+    #[serde(default)]
+    pub real: RealSettings,
     /// The timeline, played in order.
     #[serde(rename = "step", default)]
     pub steps: Vec<Step>,
@@ -113,6 +130,15 @@ pub struct Profile {
     /// Whether phc2sys runs for this profile (tagged with this config).
     #[serde(default = "yes")]
     pub phc2sys: bool,
+    /// NTP failover: chronyd runs (`chronydOpts` set) and owns the OS clock.
+    #[serde(default)]
+    pub chronyd: bool,
+    /// synce4l runs (`synce4l.N.config`, its own connection).
+    #[serde(default)]
+    pub synce: bool,
+    /// `slaveOnly 1` in `[global]` (dual follower).
+    #[serde(default)]
+    pub slave_only: bool,
 }
 
 fn default_holdover() -> u64 {
@@ -125,82 +151,586 @@ fn default_min() -> i64 {
     -100
 }
 
-impl Profile {
-    /// `ptp4l.N.config`.
-    pub fn ptp4l_config(&self) -> String {
-        format!("ptp4l.{}.config", self.config)
-    }
-    /// `ts2phc.N.config`.
-    pub fn ts2phc_config(&self) -> String {
-        format!("ts2phc.{}.config", self.config)
-    }
-    /// Whether ts2phc runs (T-GM and T-BC).
-    pub fn has_ts2phc(&self) -> bool {
-        matches!(self.kind, ProfileType::Tgm | ProfileType::Tbc)
-    }
-    /// The first SLAVE interface, else the first interface.
-    pub fn upstream(&self) -> Option<&str> {
-        self.interfaces
-            .iter()
-            .find(|i| i.role == IfaceRole::Slave)
-            .or(self.interfaces.first())
-            .map(|i| i.name.as_str())
-    }
-    /// The text of `ptp4l.N.config`.
-    pub fn ptp4l_file(&self) -> String {
-        let mut s = format!(
-            "#profile: {}\n[global]\n#\n# Default Data Set\n#\ntwoStepFlag 1\nslaveOnly 0\n\
-             priority1 128\ndomainNumber 24\nclock_class_threshold 135\n\
-             message_tag [{cfg}:{{level}}]\nuds_address /var/run/ptp4l.{n}.socket\n",
-            self.name,
-            cfg = self.ptp4l_config(),
-            n = self.config
-        );
-        for i in &self.interfaces {
-            let m = u8::from(i.role == IfaceRole::Master);
-            s.push_str(&format!("[{}]\nmasterOnly {m}\n", i.name));
+/// What the fake linuxptp-daemon answers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DaemonSettings {
+    /// Answer `/emit-logs` by replaying the recorded lines (200), as the
+    /// real daemon does; `false` always answers 204 (not ready).
+    #[serde(default = "yes")]
+    pub replay: bool,
+    /// Level suffix of replayed port lines (`[ptp4l.0.config:5]`).
+    #[serde(default = "default_level")]
+    pub replay_level: String,
+    /// The `/port-aliases` map (empty: the proxy's own alias rule).
+    #[serde(default)]
+    pub aliases: BTreeMap<String, String>,
+    /// Delay before `/port-aliases` answers (s): an alias race.
+    #[serde(default)]
+    pub aliases_delay: f64,
+}
+
+impl Default for DaemonSettings {
+    fn default() -> Self {
+        DaemonSettings {
+            replay: true,
+            replay_level: default_level(),
+            aliases: BTreeMap::new(),
+            aliases_delay: 0.0,
         }
-        s
-    }
-    /// This profile's entry of the threshold profile JSON file.
-    pub fn threshold_json(&self) -> serde_json::Value {
-        let mut v = serde_json::json!({
-            "name": self.name,
-            "interface": self.upstream().unwrap_or_default(),
-            "ptp4lOpts": "-2 --summary_interval -4",
-            "phc2sysOpts": if self.phc2sys { "-a -r -n 24" } else { "" },
-            "ptpClockThreshold": {
-                "holdOverTimeout": self.holdover_timeout,
-                "maxOffsetThreshold": self.max_offset,
-                "minOffsetThreshold": self.min_offset,
-            }
-        });
-        if let Some(obj) = v.as_object_mut() {
-            match self.kind {
-                ProfileType::Tgm => {
-                    obj.insert("ts2phcOpts".into(), "-s nmea -a".into());
-                }
-                ProfileType::Tbc => {
-                    obj.insert(
-                        "ts2phcOpts".into(),
-                        "-s generic -a --ts2phc.rh_external_pps 1".into(),
-                    );
-                    obj.insert(
-                        "ptpSettings".into(),
-                        serde_json::json!({"controllingProfile": self.name}),
-                    );
-                }
-                _ => {}
-            }
-        }
-        v
     }
 }
 
-/// The threshold profile file of all profiles.
-pub fn threshold_file(profiles: &[Profile]) -> String {
-    let list: Vec<_> = profiles.iter().map(Profile::threshold_json).collect();
-    serde_json::Value::Array(list).to_string()
+fn default_level() -> String {
+    "5".into()
+}
+
+/// Real-mode settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RealSettings {
+    /// Extra subscribers whose endpoint accepts connections and never
+    /// answers (dead consumers).
+    #[serde(default)]
+    pub dead_consumers: u32,
+    /// Extra time after the timeline for late events (s).
+    #[serde(default)]
+    pub grace: Option<f64>,
+}
+
+/// A simulated process (the source of `PTP_PROCESS_STATUS` lines).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Process {
+    Ptp4l,
+    Phc2sys,
+    Ts2phc,
+    Synce4l,
+    Chronyd,
+    Pmc,
+    Gpsd,
+    Gpspipe,
+}
+
+impl Process {
+    /// The program name as printed.
+    pub fn name(self) -> &'static str {
+        match self {
+            Process::Ptp4l => "ptp4l",
+            Process::Phc2sys => "phc2sys",
+            Process::Ts2phc => "ts2phc",
+            Process::Synce4l => "synce4l",
+            Process::Chronyd => "chronyd",
+            Process::Pmc => "pmc",
+            Process::Gpsd => "gpsd",
+            Process::Gpspipe => "gpspipe",
+        }
+    }
+}
+
+/// linuxptp servo tokens of raw offset lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ServoToken {
+    S0,
+    S1,
+    S2,
+    S3,
+}
+
+/// The daemon's state tokens of synthetic lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DaemonState {
+    /// FREERUN.
+    S0,
+    /// HOLDOVER.
+    S1,
+    /// LOCKED.
+    S2,
+}
+
+impl DaemonState {
+    /// The token as printed.
+    pub fn token(self) -> &'static str {
+        match self {
+            DaemonState::S0 => "s0",
+            DaemonState::S1 => "s1",
+            DaemonState::S2 => "s2",
+        }
+    }
+}
+
+/// Where an announce timeout leaves the SLAVE port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum GmLossTo {
+    Master,
+    Listening,
+}
+
+/// The state a port recovers from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum RecoverFrom {
+    Faulty,
+    Master,
+    Listening,
+}
+
+/// synce4l EEC states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum EecState {
+    #[serde(rename = "EEC_LOCKED")]
+    Locked,
+    #[serde(rename = "EEC_LOCKED_HO_ACQ")]
+    LockedHoldoverAcquired,
+    #[serde(rename = "EEC_HOLDOVER")]
+    Holdover,
+    #[serde(rename = "EEC_FREERUN")]
+    Freerun,
+}
+
+impl EecState {
+    /// The token as printed.
+    pub fn token(self) -> &'static str {
+        match self {
+            EecState::Locked => "EEC_LOCKED",
+            EecState::LockedHoldoverAcquired => "EEC_LOCKED_HO_ACQ",
+            EecState::Holdover => "EEC_HOLDOVER",
+            EecState::Freerun => "EEC_FREERUN",
+        }
+    }
+    /// The daemon's state token for it.
+    pub fn daemon_state(self) -> DaemonState {
+        match self {
+            EecState::Locked | EecState::LockedHoldoverAcquired => DaemonState::S2,
+            EecState::Holdover => DaemonState::S1,
+            EecState::Freerun => DaemonState::S0,
+        }
+    }
+}
+
+fn default_rate() -> f64 {
+    16.0
+}
+fn default_port() -> u32 {
+    1
+}
+fn default_calibration() -> f64 {
+    2.0
+}
+fn default_servo() -> ServoToken {
+    ServoToken::S2
+}
+fn default_phc_rate() -> f64 {
+    8.0
+}
+fn default_gm_to() -> GmLossTo {
+    GmLossTo::Master
+}
+fn default_from() -> RecoverFrom {
+    RecoverFrom::Faulty
+}
+fn default_unlock_offset() -> i64 {
+    48211
+}
+fn default_relock() -> f64 {
+    1.0
+}
+fn default_conn() -> String {
+    "handler".into()
+}
+fn default_reconnect_after() -> f64 {
+    1.0
+}
+fn default_device() -> String {
+    "synce1".into()
+}
+fn default_network_option() -> i64 {
+    1
+}
+fn default_blip() -> f64 {
+    1.0
+}
+fn default_flap_interval() -> f64 {
+    0.01
+}
+fn default_flap_low() -> i64 {
+    5
+}
+fn default_flap_high() -> i64 {
+    500
+}
+fn default_source() -> String {
+    "192.168.1.1".into()
+}
+
+/// One step of the timeline: when it starts, which profile, and what it does.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Step {
+    /// Absolute start time (s). Default: where the previous step ended.
+    #[serde(default)]
+    pub at: Option<f64>,
+    /// Gap after the previous step (s), when `at` is absent.
+    #[serde(default)]
+    pub after: f64,
+    /// Configuration index N of the profile the step acts on.
+    #[serde(default)]
+    pub config: u32,
+    #[serde(flatten)]
+    pub action: Action,
+}
+
+/// What a step does.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Action {
+    // ---- ptp4l
+    /// Port start-up: INITIALIZING → LISTENING → UNCALIBRATED (s0 samples) → SLAVE.
+    Startup {
+        #[serde(default = "default_port")]
+        port: u32,
+        #[serde(default = "default_calibration")]
+        calibration: f64,
+        #[serde(default = "default_rate")]
+        rate: f64,
+    },
+    /// A standby port comes up and stays LISTENING (dual follower).
+    Standby {
+        #[serde(default = "default_port")]
+        port: u32,
+    },
+    /// Locked operation: offsets at `rate` Hz from `offset`, phc2sys lines,
+    /// and for T-GM/T-BC the daemon's per-second status lines.
+    SteadyLock {
+        duration: f64,
+        #[serde(default = "default_rate")]
+        rate: f64,
+        #[serde(default)]
+        offset: Dist,
+        #[serde(default = "default_servo")]
+        servo: ServoToken,
+        /// phc2sys lines (default: the profile's `phc2sys`).
+        #[serde(default)]
+        phc2sys: Option<bool>,
+        #[serde(default)]
+        phc_offset: Dist,
+        #[serde(default = "default_phc_rate")]
+        phc_rate: f64,
+        /// T-BC: the daemon's status lines during the step (default s2).
+        #[serde(default)]
+        tbc: Option<DaemonState>,
+        /// `false`: only the phc2sys lines (ptp4l, ts2phc and the daemon's
+        /// status lines are silent).
+        #[serde(default = "yes")]
+        ptp4l: bool,
+        /// T-GM / T-BC: the leading interface named by the status lines
+        /// (default: the profile's upstream interface).
+        #[serde(default)]
+        leader: Option<String>,
+    },
+    /// Given offsets, one per 1/rate s (default servo s2, with path delay).
+    OffsetSpike {
+        offsets: Vec<i64>,
+        #[serde(default = "default_rate")]
+        rate: f64,
+        #[serde(default = "default_servo")]
+        servo: ServoToken,
+        /// `false`: no `path delay` field (the holdover input class H).
+        #[serde(default = "yes")]
+        path_delay: bool,
+    },
+    /// A servo that flaps: `transitions` alternations between an in-range
+    /// (`low`) and an out-of-range (`high`) s2 offset, `interval` apart.
+    Flapping {
+        transitions: u32,
+        #[serde(default = "default_flap_interval")]
+        interval: f64,
+        #[serde(default = "default_flap_low")]
+        low: i64,
+        #[serde(default = "default_flap_high")]
+        high: i64,
+    },
+    /// `lines` in-range offset lines as fast as `rate` allows (a flood).
+    Flood {
+        lines: u32,
+        #[serde(default = "default_flood_rate")]
+        rate: f64,
+    },
+    /// Announce timeout: the SLAVE port becomes MASTER (or LISTENING).
+    GmLoss {
+        #[serde(default = "default_port")]
+        port: u32,
+        #[serde(default = "default_gm_to")]
+        to: GmLossTo,
+    },
+    /// Link fault: SLAVE → FAULTY on FAULT_DETECTED, link down.
+    LinkFault {
+        #[serde(default = "default_port")]
+        port: u32,
+    },
+    /// Back to SLAVE from `from` (FAULTY, MASTER or LISTENING).
+    Recovery {
+        #[serde(default = "default_port")]
+        port: u32,
+        #[serde(default = "default_from")]
+        from: RecoverFrom,
+        #[serde(default = "default_calibration")]
+        calibration: f64,
+        #[serde(default = "default_rate")]
+        rate: f64,
+    },
+    /// Dual follower: the SLAVE port `from` faults and the standby port
+    /// `to` takes over (`LISTENING to SLAVE`), then in-range samples.
+    PortSwitch {
+        from: u32,
+        to: u32,
+        /// Seconds between the fault and the take-over.
+        #[serde(default = "default_switch")]
+        gap: f64,
+    },
+    /// Servo reset while SLAVE: an s0 sample, SLAVE → UNCALIBRATED.
+    ServoUnlock {
+        #[serde(default = "default_port")]
+        port: u32,
+        #[serde(default = "default_unlock_offset")]
+        offset: i64,
+    },
+    /// Servo relock: s1 step, s2, UNCALIBRATED → SLAVE.
+    Relock {
+        #[serde(default = "default_port")]
+        port: u32,
+        #[serde(default = "default_relock")]
+        calibration: f64,
+        #[serde(default = "default_rate")]
+        rate: f64,
+    },
+    // ---- processes and the daemon
+    /// `PTP_PROCESS_STATUS:0` for a process (it died).
+    ProcessStop { process: Process },
+    /// `PTP_PROCESS_STATUS:1` for a process (it was restarted).
+    ProcessStart { process: Process },
+    /// A process stops and is restarted `down` seconds later.
+    ProcessBlip {
+        process: Process,
+        #[serde(default = "default_blip")]
+        down: f64,
+    },
+    /// `CMD RESTART` on a short-lived connection: the proxy drops every
+    /// connection; `reconnect_after` s later the daemon's writers reconnect
+    /// (`CMD LIVE_START`, `PTP_PROCESS_STATUS:1`) and the proxy's
+    /// `/emit-logs` calls make the daemon replay.
+    Restart {
+        #[serde(default = "default_reconnect_after")]
+        reconnect_after: f64,
+    },
+    /// The daemon's connections reconnect (the event handler, and with
+    /// `processes` every process writer): the proxy calls `/emit-logs`
+    /// and the daemon replays.
+    Reconnect {
+        #[serde(default = "yes")]
+        processes: bool,
+    },
+    /// `CLOCK_CLASS_CHANGE <class>`.
+    ClockClass { class: u8 },
+    // ---- T-GM
+    /// T-GM: GNSS lost, DPLL and T-GM in holdover, class 7.
+    GnssLoss {
+        #[serde(default)]
+        iface: Option<String>,
+    },
+    /// T-GM: the daemon's holdover budget expired: DPLL free-run, class 248.
+    DpllFreerun {
+        #[serde(default)]
+        iface: Option<String>,
+    },
+    /// T-GM: GNSS acquiring, then synchronized; DPLL locked, class 6.
+    GnssRecovery {
+        #[serde(default)]
+        iface: Option<String>,
+        #[serde(default = "default_calibration")]
+        acquire: f64,
+    },
+    /// A `T-GM-STATUS` line.
+    GmStatus {
+        #[serde(default)]
+        iface: Option<String>,
+        state: DaemonState,
+    },
+    // ---- T-BC
+    /// A `T-BC-STATUS` line.
+    TbcStatus {
+        #[serde(default)]
+        iface: Option<String>,
+        #[serde(default)]
+        offset: i64,
+        state: DaemonState,
+    },
+    // ---- SyncE
+    /// synce4l EEC state line.
+    SynceState {
+        iface: String,
+        #[serde(default = "default_device")]
+        device: String,
+        eec_state: EecState,
+        #[serde(default = "default_network_option")]
+        network_option: i64,
+    },
+    /// synce4l quality line (`ext_ql` set: extended QL mode).
+    SynceQuality {
+        iface: String,
+        #[serde(default = "default_device")]
+        device: String,
+        clock_quality: String,
+        ql: u8,
+        #[serde(default)]
+        ext_ql: Option<u8>,
+        #[serde(default = "default_network_option")]
+        network_option: i64,
+        #[serde(default = "default_synce_state")]
+        state: DaemonState,
+    },
+    // ---- chronyd
+    /// chronyd selected an NTP source (LOCKED).
+    ChronydSelected {
+        #[serde(default = "default_source")]
+        source: String,
+    },
+    /// chronyd has no selectable sources (FREERUN).
+    ChronydNoSources,
+    // ---- raw
+    /// Nothing happens for `duration` seconds.
+    Wait { duration: f64 },
+    /// Lines given verbatim, each optionally prefixed by `@<seconds> `.
+    Raw {
+        #[serde(default = "default_conn")]
+        conn: String,
+        lines: Vec<String>,
+    },
+}
+
+fn default_flood_rate() -> f64 {
+    20_000.0
+}
+fn default_switch() -> f64 {
+    0.5
+}
+fn default_synce_state() -> DaemonState {
+    DaemonState::S2
+}
+
+impl Step {
+    /// The step's `kind`.
+    pub fn kind_name(&self) -> &'static str {
+        match &self.action {
+            Action::Startup { .. } => "startup",
+            Action::Standby { .. } => "standby",
+            Action::SteadyLock { .. } => "steady_lock",
+            Action::OffsetSpike { .. } => "offset_spike",
+            Action::Flapping { .. } => "flapping",
+            Action::Flood { .. } => "flood",
+            Action::GmLoss { .. } => "gm_loss",
+            Action::LinkFault { .. } => "link_fault",
+            Action::Recovery { .. } => "recovery",
+            Action::PortSwitch { .. } => "port_switch",
+            Action::ServoUnlock { .. } => "servo_unlock",
+            Action::Relock { .. } => "relock",
+            Action::ProcessStop { .. } => "process_stop",
+            Action::ProcessStart { .. } => "process_start",
+            Action::ProcessBlip { .. } => "process_blip",
+            Action::Restart { .. } => "restart",
+            Action::Reconnect { .. } => "reconnect",
+            Action::ClockClass { .. } => "clock_class",
+            Action::GnssLoss { .. } => "gnss_loss",
+            Action::DpllFreerun { .. } => "dpll_freerun",
+            Action::GnssRecovery { .. } => "gnss_recovery",
+            Action::GmStatus { .. } => "gm_status",
+            Action::TbcStatus { .. } => "tbc_status",
+            Action::SynceState { .. } => "synce_state",
+            Action::SynceQuality { .. } => "synce_quality",
+            Action::ChronydSelected { .. } => "chronyd_selected",
+            Action::ChronydNoSources => "chronyd_no_sources",
+            Action::Wait { .. } => "wait",
+            Action::Raw { .. } => "raw",
+        }
+    }
+}
+
+/// Short names of the published resources used in scenario files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResourceName {
+    SyncState,
+    LockState,
+    OsClockSyncState,
+    ClockClass,
+    GnssSyncStatus,
+    SynceLockState,
+    SynceClockQuality,
+}
+
+/// The `[expect]` table.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expectations {
+    /// Ordered events per resource.
+    #[serde(default)]
+    pub events: Vec<ExpectedEvent>,
+    /// Repeated patterns, checked after `events` (per resource and clock).
+    #[serde(default)]
+    pub sequence: Vec<Sequence>,
+    /// Windows in which a resource (or any) must stay silent.
+    #[serde(default)]
+    pub quiet: Vec<Quiet>,
+    /// Expected number of events of a resource, when listing them one by
+    /// one would be unreadable (the flapping servo).
+    #[serde(default)]
+    pub count: BTreeMap<ResourceName, usize>,
+    /// Final CurrentState per resource (short name → value list joined by `,`).
+    #[serde(default, rename = "final")]
+    pub final_state: BTreeMap<ResourceName, String>,
+    /// Resources whose events must be exactly the listed ones (default:
+    /// every resource that has at least one expected event).
+    #[serde(default = "yes")]
+    pub exact: bool,
+}
+
+/// One expected event.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectedEvent {
+    pub resource: ResourceName,
+    /// The state (or, for clock-class, the class; for synce-clock-quality
+    /// the `ql`).
+    pub value: String,
+    /// Time window `[from, to]` in seconds since the scenario start.
+    pub within: [f64; 2],
+    /// Alias of the clock (`ens2fx`), when several clocks publish.
+    #[serde(default)]
+    pub iface: Option<String>,
+}
+
+/// A repeated pattern of expected events: `values` in order, `times` times,
+/// each within `within` (a flapping servo's 500 transitions).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sequence {
+    pub resource: ResourceName,
+    pub values: Vec<String>,
+    pub times: usize,
+    pub within: [f64; 2],
+    #[serde(default)]
+    pub iface: Option<String>,
+}
+
+/// A window without events.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Quiet {
+    #[serde(default)]
+    pub resource: Option<ResourceName>,
+    pub within: [f64; 2],
 }
 
 /// A scenario file that could not be used.
@@ -281,7 +811,7 @@ impl Scenario {
             }
         }
         for (i, step) in self.steps.iter().enumerate() {
-            let c = step.config();
+            let c = step.config;
             if !self.profiles.iter().any(|p| p.config == c) {
                 return Err(format!(
                     "step {} ({}): no profile with config = {c}",
@@ -290,7 +820,19 @@ impl Scenario {
                 ));
             }
         }
-        self.expect.validate()
+        let windows = self
+            .expect
+            .events
+            .iter()
+            .map(|e| e.within)
+            .chain(self.expect.sequence.iter().map(|s| s.within))
+            .chain(self.expect.quiet.iter().map(|q| q.within));
+        for w in windows {
+            if w[0] > w[1] {
+                return Err(format!("expect: window [{}, {}] is empty", w[0], w[1]));
+            }
+        }
+        Ok(())
     }
 
     /// The profile of a configuration index.
@@ -308,36 +850,4 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn syntax_error_names_file_and_line() {
-        let text = "node = \"n\"\n[[profile]]\nname = \"p\"\ntype = \"XX\"\n";
-        let err = Scenario::from_str_named(text, "bad.toml", "bad")
-            .expect_err("invalid type must fail")
-            .to_string();
-        assert!(err.starts_with("bad.toml:4:"), "{err}");
-        assert!(err.contains("XX") || err.contains("variant"), "{err}");
-    }
-
-    #[test]
-    fn unknown_step_config_is_invalid() {
-        let text = r#"
-[[profile]]
-name = "p"
-type = "OC"
-[[profile.interface]]
-name = "ens2f0"
-role = "slave"
-[[step]]
-kind = "clock_class"
-config = 3
-class = 6
-"#;
-        let err = Scenario::from_str_named(text, "x.toml", "x")
-            .expect_err("must fail")
-            .to_string();
-        assert!(err.contains("no profile with config = 3"), "{err}");
-    }
-}
+mod tests;
