@@ -17,6 +17,7 @@ pub mod cli;
 pub mod daemon;
 pub mod delivery;
 pub mod hub;
+pub mod logging;
 pub mod metrics;
 pub mod socket;
 pub mod store;

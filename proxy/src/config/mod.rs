@@ -14,7 +14,7 @@ mod validate;
 mod values;
 
 pub use alias::alias;
-pub use cli::{rewrite_single_dash, Cli, CliError, ExplainFormat, V1Format};
+pub use cli::{rewrite_single_dash, Cli, CliError, ExplainFormat, LogFormat, V1Format};
 pub use error::{ConfigError, Warning};
 pub use load::{
     is_config_file_name, load_config_dir, load_config_file, load_profiles, profiles_file_path,

@@ -9,6 +9,7 @@
 mod configs;
 mod engine_task;
 mod observer;
+mod parent;
 mod producer;
 mod replay;
 mod sync_writer;
@@ -60,9 +61,17 @@ async fn bind_tcp(what: &'static str, addr: &str) -> Result<TcpListener, DaemonE
         })
 }
 
-/// Runs the proxy in the role of `settings` until SIGTERM/SIGINT.
+/// Runs the proxy in the role of `settings` until SIGTERM/SIGINT (or, with
+/// `--exit-with-stdin`, until standard input closes: `parent.rs`).
 pub async fn run(settings: Settings) -> Result<(), DaemonError> {
-    run_until(settings, wait_for_signal()).await
+    let parent_gone = parent::gone(settings.exit_with_stdin);
+    let shutdown = async move {
+        tokio::select! {
+            () = wait_for_signal() => {}
+            () = parent_gone => {}
+        }
+    };
+    run_until(settings, shutdown).await
 }
 
 /// Runs the proxy in the role of `settings` until `shutdown` resolves (the

@@ -1,6 +1,7 @@
 //! Runners: virtual time (engine in-process) and real time (the proxy
 //! binary), plus the fake daemon, the recording consumer and the report.
 
+pub mod children;
 pub mod consumer;
 pub mod daemon_stub;
 pub mod player;

@@ -10,8 +10,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use ptp_event_proxy::events::Resource;
-use tokio::process::{Child, Command};
+use tokio::process::Command;
 
+use super::children::{Owned, ScratchDir};
 use super::consumer::{subscribe, wait_ok, Consumer, Delivered};
 use super::daemon_stub::DaemonStub;
 use super::player::play;
@@ -48,28 +49,33 @@ pub fn default_proxy_bin() -> PathBuf {
 }
 
 /// Builds the default proxy binary with cargo (same profile as this
-/// executable), so that `cargo run -p ptp-simulator -- demo` works on a
-/// fresh clone.
+/// executable), so that `cargo run --profile demo -p ptp-simulator -- demo`
+/// works on a fresh clone. Both packages are named, so that cargo resolves
+/// the features of the dependencies as it did for ptp-sim and builds only
+/// the proxy's `main.rs`, instead of a second set of dependencies.
 async fn build_proxy(bin: &Path) -> Result<()> {
-    let release = bin
-        .parent()
-        .and_then(Path::file_name)
-        .is_some_and(|p| p == "release");
+    let profile = match bin.parent().and_then(Path::file_name) {
+        Some(d) if d == "debug" => "dev".to_string(),
+        Some(d) => d.to_string_lossy().into_owned(),
+        None => "dev".to_string(),
+    };
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     eprintln!("{} not found: building it with cargo …", bin.display());
     let mut cmd = Command::new(cargo);
-    cmd.args([
-        "build",
-        "-p",
-        "ptp-event-proxy",
-        "--bin",
-        "cloud-event-proxy",
-    ]);
-    if release {
-        cmd.arg("--release");
-    }
+    cmd.args(["build", "--profile", &profile])
+        .arg("--manifest-path")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml"))
+        .args([
+            "-p",
+            "ptp-simulator",
+            "-p",
+            "ptp-event-proxy",
+            "--bin",
+            "cloud-event-proxy",
+        ]);
     let status = cmd
         .stdin(Stdio::null())
+        .kill_on_drop(true)
         .status()
         .await
         .context("running cargo to build cloud-event-proxy")?;
@@ -85,13 +91,14 @@ pub fn free_port() -> Result<u16> {
     Ok(l.local_addr().context("local address")?.port())
 }
 
-/// A running proxy with its scratch directories.
+/// A running proxy with its scratch directories. Dropping it kills the
+/// proxy, then removes the directory (`children.rs`).
 pub struct Proxy {
-    pub child: Child,
+    pub child: Owned,
     pub api_base: String,
     pub socket: PathBuf,
     pub log: PathBuf,
-    _dir: tempfile::TempDir,
+    _dir: ScratchDir,
 }
 
 impl Proxy {
@@ -106,7 +113,7 @@ impl Proxy {
                 bin.display()
             );
         }
-        let dir = tempfile::tempdir().context("temporary directory")?;
+        let dir = super::children::scratch_dir().context("temporary directory")?;
         let cfg_dir = dir.path().join("run");
         let prof_dir = dir.path().join("linuxptp");
         let store = dir.path().join("store");
@@ -127,8 +134,8 @@ impl Proxy {
         let transport_port = free_port()?;
         let logf = std::fs::File::create(&log).context("proxy log file")?;
         let errf = logf.try_clone().context("proxy log file")?;
-        let child = Command::new(bin)
-            .arg("--socket")
+        let mut cmd = Command::new(bin);
+        cmd.arg("--socket")
             .arg(&socket)
             .arg("--ptp-config-dir")
             .arg(&cfg_dir)
@@ -148,11 +155,11 @@ impl Proxy {
                 "LOG_LEVEL",
                 std::env::var("LOG_LEVEL").unwrap_or_else(|_| "info".into()),
             )
-            .stdin(Stdio::null())
+            // The proxy stops when ptp-sim's end of its stdin closes.
+            .arg("--exit-with-stdin")
             .stdout(Stdio::from(logf))
-            .stderr(Stdio::from(errf))
-            .kill_on_drop(true)
-            .spawn()
+            .stderr(Stdio::from(errf));
+        let child = super::children::spawn(&mut cmd)
             .with_context(|| format!("start {}", bin.display()))?;
         Ok(Proxy {
             child,
