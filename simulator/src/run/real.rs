@@ -62,6 +62,18 @@ async fn build_proxy(bin: &Path) -> Result<()> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     eprintln!("{} not found: building it with cargo …", bin.display());
     let mut cmd = Command::new(cargo);
+    // `cargo run` gave ptp-sim its package's CARGO_PKG_*/CARGO_MANIFEST_*
+    // variables; build scripts that watch them (ring's does) would rerun and
+    // rebuild half the dependencies if the inner cargo saw them.
+    for (key, _) in std::env::vars_os() {
+        let k = key.to_string_lossy();
+        if k.starts_with("CARGO_PKG_")
+            || k.starts_with("CARGO_MANIFEST_")
+            || matches!(&*k, "CARGO_CRATE_NAME" | "CARGO_BIN_NAME" | "CARGO_PRIMARY_PACKAGE")
+        {
+            cmd.env_remove(&key);
+        }
+    }
     cmd.args(["build", "--profile", &profile])
         .arg("--manifest-path")
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml"))
