@@ -20,7 +20,7 @@ pub mod consumer;
 pub mod openapi;
 pub mod v1;
 pub use consumer::{Consumer, Reply};
-pub use openapi::{send, Checked};
+pub use openapi::{send, Checked, CheckedRequest};
 
 /// The node name the tests use.
 pub const NODE: &str = "compute-1.example.com";
@@ -52,7 +52,10 @@ pub fn workspace_bin(name: &str, package: &str) -> PathBuf {
             let k = key.to_string_lossy();
             if k.starts_with("CARGO_PKG_")
                 || k.starts_with("CARGO_MANIFEST_")
-                || matches!(&*k, "CARGO_CRATE_NAME" | "CARGO_BIN_NAME" | "CARGO_PRIMARY_PACKAGE")
+                || matches!(
+                    &*k,
+                    "CARGO_CRATE_NAME" | "CARGO_BIN_NAME" | "CARGO_PRIMARY_PACKAGE"
+                )
             {
                 cmd.env_remove(&key);
             }

@@ -34,7 +34,9 @@ const ANY_PROBLEM: [&str; 3] = ["Problem", "V1Problem", "TransportProblem"];
 /// How a response or a delivery differs from the document.
 #[derive(Debug, thiserror::Error)]
 pub enum Drift {
-    #[error("{method} {path}: no path of the document matches, and the answer is {status}, not 404/301")]
+    #[error(
+        "{method} {path}: no path of the document matches, and the answer is {status}, not 404/301"
+    )]
     UnknownPath {
         method: String,
         path: String,
@@ -89,8 +91,7 @@ pub fn document() -> &'static OpenApi {
     static DOC: OnceLock<OpenApi> = OnceLock::new();
     DOC.get_or_init(|| {
         let path = document_path();
-        OpenApi::load(&path)
-            .unwrap_or_else(|e| panic!("{} cannot be used: {e:#}", path.display()))
+        OpenApi::load(&path).unwrap_or_else(|e| panic!("{} cannot be used: {e:#}", path.display()))
     })
 }
 
@@ -159,7 +160,8 @@ impl OpenApi {
     /// Loads and checks the document: it must be OpenAPI 3.1 and every
     /// schema of `components` must compile.
     pub fn load(path: &std::path::Path) -> anyhow::Result<OpenApi> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("read {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("read {}", path.display()))?;
         OpenApi::from_yaml(&text)
     }
 
@@ -167,7 +169,10 @@ impl OpenApi {
     pub fn from_yaml(text: &str) -> anyhow::Result<OpenApi> {
         let doc: Value = serde_yaml_ng::from_str(text).context("YAML")?;
         let version = doc["openapi"].as_str().unwrap_or("");
-        anyhow::ensure!(version.starts_with("3.1"), "openapi is {version:?}, not 3.1.x");
+        anyhow::ensure!(
+            version.starts_with("3.1"),
+            "openapi is {version:?}, not 3.1.x"
+        );
         let registry = Registry::new()
             .add(BASE, doc.clone())
             .context("register the document")?
@@ -318,7 +323,10 @@ impl OpenApi {
                 .iter()
                 .filter_map(|t| t.strip_prefix('{').and_then(|t| t.strip_suffix('}')))
                 .collect();
-            let multis = params.iter().filter(|p| multi.iter().any(|m| m == *p)).count();
+            let multis = params
+                .iter()
+                .filter(|p| multi.iter().any(|m| m == *p))
+                .count();
             let literals = tsegs.len() - params.len();
             let rank = (multis, literals);
             let better = best
@@ -394,10 +402,7 @@ impl OpenApi {
             })?;
         let pointer = match response.get("$ref").and_then(Value::as_str) {
             Some(r) => r.trim_start_matches('#').to_string(),
-            None => format!(
-                "/paths/{}/{method_lc}/responses/{key}",
-                escape(m.template)
-            ),
+            None => format!("/paths/{}/{method_lc}/responses/{key}", escape(m.template)),
         };
         let what = format!("{what} ({} {})", method, m.template);
         self.check_content(&what, &pointer, content_type, body)
@@ -412,7 +417,10 @@ impl OpenApi {
         content_type: Option<&str>,
         body: &[u8],
     ) -> Result<(), Drift> {
-        let content = self.doc.pointer(&format!("{pointer}/content")).and_then(Value::as_object);
+        let content = self
+            .doc
+            .pointer(&format!("{pointer}/content"))
+            .and_then(Value::as_object);
         let Some(content) = content.filter(|c| !c.is_empty()) else {
             return if body.is_empty() {
                 Ok(())
@@ -488,7 +496,12 @@ impl OpenApi {
         if body.is_empty() && content_type.is_none() {
             return self.check_content(&what, &pointer, Some("application/json"), body);
         }
-        self.check_content(&what, &pointer, content_type.or(Some("application/json")), body)
+        self.check_content(
+            &what,
+            &pointer,
+            content_type.or(Some("application/json")),
+            body,
+        )
     }
 
     /// Checks something the proxy POSTed to a consumer: picks the webhook by
@@ -548,6 +561,14 @@ pub struct Checked {
 }
 
 impl Checked {
+    /// The status code.
+    pub fn status(&self) -> reqwest::StatusCode {
+        reqwest::StatusCode::from_u16(self.status).unwrap_or(reqwest::StatusCode::IM_A_TEAPOT)
+    }
+    /// The response headers.
+    pub fn headers(&self) -> &reqwest::header::HeaderMap {
+        &self.headers
+    }
     /// A header as text.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
@@ -560,6 +581,18 @@ impl Checked {
     pub fn json(&self) -> anyhow::Result<Value> {
         serde_json::from_slice(&self.body)
             .with_context(|| format!("status {}: body is not JSON: {}", self.status, self.text()))
+    }
+}
+
+/// `request.checked().await?` instead of `request.send().await?`: the
+/// response is read whole and checked against the document ([`send`]).
+pub trait CheckedRequest {
+    fn checked(self) -> impl std::future::Future<Output = anyhow::Result<Checked>> + Send;
+}
+
+impl CheckedRequest for reqwest::RequestBuilder {
+    fn checked(self) -> impl std::future::Future<Output = anyhow::Result<Checked>> + Send {
+        send(self)
     }
 }
 

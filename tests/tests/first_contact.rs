@@ -13,7 +13,13 @@ const LOCK: &str = "/sync/ptp-status/lock-state";
 /// `git rev-parse --short HEAD` of this checkout, `unknown` without git.
 fn expected_commit() -> String {
     std::process::Command::new("git")
-        .args(["-C", env!("CARGO_MANIFEST_DIR"), "rev-parse", "--short", "HEAD"])
+        .args([
+            "-C",
+            env!("CARGO_MANIFEST_DIR"),
+            "rev-parse",
+            "--short",
+            "HEAD",
+        ])
         .output()
         .ok()
         .filter(|o| o.status.success())
@@ -48,7 +54,9 @@ fn parse_json_log(text: &str) -> Result<Vec<Value>> {
     for (i, line) in text.lines().enumerate() {
         let v: Value = serde_json::from_str(line)
             .with_context(|| format!("line {} is not JSON: {line}", i + 1))?;
-        let o = v.as_object().with_context(|| format!("line {} is not an object", i + 1))?;
+        let o = v
+            .as_object()
+            .with_context(|| format!("line {} is not an object", i + 1))?;
         for key in ["timestamp", "level", "target", "message"] {
             anyhow::ensure!(
                 o.get(key).is_some_and(Value::is_string),
@@ -84,7 +92,10 @@ async fn the_proxy_logs_one_json_object_per_line() -> Result<()> {
     let lines = parse_json_log(&text)?;
     assert!(lines.len() >= 5, "{text}");
     let messages: Vec<&str> = lines.iter().filter_map(|l| l["message"].as_str()).collect();
-    assert!(messages.contains(&"cloud-event-proxy ready"), "{messages:?}");
+    assert!(
+        messages.contains(&"cloud-event-proxy ready"),
+        "{messages:?}"
+    );
     assert!(messages.contains(&"shutting down"), "{messages:?}");
     // Event fields are members of the line, next to the message.
     let ready = lines
@@ -93,7 +104,9 @@ async fn the_proxy_logs_one_json_object_per_line() -> Result<()> {
         .context("ready line")?;
     assert_eq!(ready["node"], ptp_tests::NODE);
     assert_eq!(ready["level"], "INFO");
-    assert!(ready["target"].as_str().is_some_and(|t| t.starts_with("ptp_event_proxy")));
+    assert!(ready["target"]
+        .as_str()
+        .is_some_and(|t| t.starts_with("ptp_event_proxy")));
     // A line logged inside a span carries it, with its fields.
     let in_span = lines
         .iter()
@@ -108,13 +121,15 @@ async fn the_proxy_logs_one_json_object_per_line() -> Result<()> {
 async fn the_flag_overrides_log_format_and_text_is_the_default() -> Result<()> {
     let dirs = Dirs::new()?;
     dirs.write_oc(&["ens2f0"], 5)?;
-    let proxy = Proxy::start_with_env(&dirs, &["--log-format=text"], &[("LOG_FORMAT", "json")]).await?;
+    let proxy =
+        Proxy::start_with_env(&dirs, &["--log-format=text"], &[("LOG_FORMAT", "json")]).await?;
     let log = proxy.stderr_log.clone();
     proxy.stop().await?;
     let text = std::fs::read_to_string(&log)?;
     assert!(text.contains("cloud-event-proxy ready"), "{text}");
     assert!(
-        text.lines().all(|l| serde_json::from_str::<Value>(l).is_err()),
+        text.lines()
+            .all(|l| serde_json::from_str::<Value>(l).is_err()),
         "{text}"
     );
     // Plain text is not coloured when stderr is a file.
@@ -130,8 +145,8 @@ async fn the_flag_overrides_log_format_and_text_is_the_default() -> Result<()> {
 
 #[tokio::test]
 async fn ptp_sim_logs_one_json_object_per_line() -> Result<()> {
-    let scenario = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../scenarios/oc-startup-lock.toml");
+    let scenario =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/oc-startup-lock.toml");
     let tmp = tempfile::tempdir()?;
     let out = tokio::process::Command::new(workspace_bin("ptp-sim", "ptp-simulator"))
         .args(["--log-format", "json", "run", "--speed", "4", "--proxy-bin"])
@@ -157,6 +172,11 @@ async fn ptp_sim_logs_one_json_object_per_line() -> Result<()> {
         .find(|l| l["message"] == "child process started")
         .with_context(|| format!("no start line:\n{stderr}"))?;
     assert!(started["pid"].is_u64(), "{started}");
-    assert!(lines.iter().any(|l| l["message"] == "child process stopped"), "{stderr}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["message"] == "child process stopped"),
+        "{stderr}"
+    );
     Ok(())
 }

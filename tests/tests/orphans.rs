@@ -170,10 +170,14 @@ impl Sim {
     /// The proxy ptp-sim started.
     async fn proxy(&self) -> Result<Proc> {
         let pid = self.pid;
-        let mut found = wait_for("the proxy as ptp-sim's child", Duration::from_secs(30), || async {
-            let c = children_named(pid, "cloud-event-proxy");
-            (!c.is_empty()).then_some(c)
-        })
+        let mut found = wait_for(
+            "the proxy as ptp-sim's child",
+            Duration::from_secs(30),
+            || async {
+                let c = children_named(pid, "cloud-event-proxy");
+                (!c.is_empty()).then_some(c)
+            },
+        )
         .await?;
         anyhow::ensure!(found.len() == 1, "ptp-sim has {} proxies", found.len());
         found.pop().context("one proxy")
@@ -269,9 +273,11 @@ async fn the_proxy_exits_by_itself_within_a_second_when_ptp_sim_is_killed() -> R
     sim.exit(Duration::from_secs(5)).await?;
     let killed = Instant::now();
     // About a second, with slack for a machine loaded by parallel tests.
-    wait_for("the orphaned proxy to exit", Duration::from_secs(3), || async {
-        proxy.gone().then_some(())
-    })
+    wait_for(
+        "the orphaned proxy to exit",
+        Duration::from_secs(3),
+        || async { proxy.gone().then_some(()) },
+    )
     .await?;
     let took = killed.elapsed();
     eprintln!("proxy {} gone {took:?} after ptp-sim was killed", proxy.pid);

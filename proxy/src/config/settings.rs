@@ -310,7 +310,8 @@ fn resolve(
             tracing::Level::INFO
         }),
     };
-    let (log_format, format_warning) = LogFormat::resolve(g.log_format, var("LOG_FORMAT").as_deref());
+    let (log_format, format_warning) =
+        LogFormat::resolve(g.log_format, var("LOG_FORMAT").as_deref());
     warnings.extend(format_warning);
 
     Ok(Settings {

@@ -69,7 +69,10 @@ async fn build_proxy(bin: &Path) -> Result<()> {
         let k = key.to_string_lossy();
         if k.starts_with("CARGO_PKG_")
             || k.starts_with("CARGO_MANIFEST_")
-            || matches!(&*k, "CARGO_CRATE_NAME" | "CARGO_BIN_NAME" | "CARGO_PRIMARY_PACKAGE")
+            || matches!(
+                &*k,
+                "CARGO_CRATE_NAME" | "CARGO_BIN_NAME" | "CARGO_PRIMARY_PACKAGE"
+            )
         {
             cmd.env_remove(&key);
         }
@@ -171,8 +174,8 @@ impl Proxy {
             .arg("--exit-with-stdin")
             .stdout(Stdio::from(logf))
             .stderr(Stdio::from(errf));
-        let child = super::children::spawn(&mut cmd)
-            .with_context(|| format!("start {}", bin.display()))?;
+        let child =
+            super::children::spawn(&mut cmd).with_context(|| format!("start {}", bin.display()))?;
         Ok(Proxy {
             child,
             api_base: format!("http://127.0.0.1:{api_port}/api/ocloudNotifications/v2"),

@@ -86,7 +86,13 @@ fn the_specs_v2_examples_validate() {
     }
     let current = format!("{V2}/cluster/node/{NODE}/sync/ptp-status/lock-state/CurrentState");
     ok("GET", &current, 200, JSON, &examples[0]);
-    ok("POST", &format!("{V2}/subscriptions"), 201, JSON, &subscription_info());
+    ok(
+        "POST",
+        &format!("{V2}/subscriptions"),
+        201,
+        JSON,
+        &subscription_info(),
+    );
     ok(
         "GET",
         &format!("{V2}/subscriptions"),
@@ -213,24 +219,42 @@ fn wrong_bodies_fail() {
     // A numeric value (the reference's consumers expect strings).
     let mut e = lock_push();
     e["data"]["values"][1]["value"] = json!(-3);
-    assert!(matches!(bad("GET", &path, 200, JSON, &e), Drift::Schema { .. }));
+    assert!(matches!(
+        bad("GET", &path, 200, JSON, &e),
+        Drift::Schema { .. }
+    ));
     // A member too many, a member missing, a wrong pairing of source and type.
     let mut e = lock_push();
     e["subject"] = json!("x");
-    assert!(matches!(bad("GET", &path, 200, JSON, &e), Drift::Schema { .. }));
+    assert!(matches!(
+        bad("GET", &path, 200, JSON, &e),
+        Drift::Schema { .. }
+    ));
     let mut e = lock_push();
     e.as_object_mut().map(|o| o.remove("time"));
-    assert!(matches!(bad("GET", &path, 200, JSON, &e), Drift::Schema { .. }));
+    assert!(matches!(
+        bad("GET", &path, 200, JSON, &e),
+        Drift::Schema { .. }
+    ));
     let mut e = lock_push();
     e["type"] = json!("event.sync.sync-status.synchronization-state-change");
-    assert!(matches!(bad("GET", &path, 200, JSON, &e), Drift::Schema { .. }));
+    assert!(matches!(
+        bad("GET", &path, 200, JSON, &e),
+        Drift::Schema { .. }
+    ));
     // A notification with a metric's value type; a time with a `+00:00` offset.
     let mut e = lock_push();
     e["data"]["values"][0]["value_type"] = json!("decimal64.3");
-    assert!(matches!(bad("GET", &path, 200, JSON, &e), Drift::Schema { .. }));
+    assert!(matches!(
+        bad("GET", &path, 200, JSON, &e),
+        Drift::Schema { .. }
+    ));
     let mut e = lock_push();
     e["time"] = json!("2025-05-14T14:11:24.120+00:00");
-    assert!(matches!(bad("GET", &path, 200, JSON, &e), Drift::Schema { .. }));
+    assert!(matches!(
+        bad("GET", &path, 200, JSON, &e),
+        Drift::Schema { .. }
+    ));
     // The v1 keys in a v2 SubscriptionInfo.
     let info = json!({"id":"5d1ba1b6-0a7c-4f3e-9d6b-1f2e3d4c5b6a","endpointUri":"http://a:1/","uriLocation":"u","resource":"/r"});
     assert!(matches!(
@@ -249,14 +273,21 @@ fn wrong_bodies_fail() {
         Drift::Schema { .. }
     ));
     // A 409 without the existing subscription.
-    let p = json!({"type":"about:blank","title":"Conflict","status":409,"detail":"d","instance":"/x"});
+    let p =
+        json!({"type":"about:blank","title":"Conflict","status":409,"detail":"d","instance":"/x"});
     assert!(matches!(
         bad("POST", &format!("{V2}/subscriptions"), 409, PROBLEM, &p),
         Drift::Schema { .. }
     ));
     // Not JSON at all.
     assert!(matches!(
-        drift("GET", &format!("{V2}/subscriptions"), 200, Some(JSON), b"null-ish"),
+        drift(
+            "GET",
+            &format!("{V2}/subscriptions"),
+            200,
+            Some(JSON),
+            b"null-ish"
+        ),
         Drift::NotJson { .. }
     ));
     // A delivery with a wrong shape.
@@ -270,7 +301,8 @@ fn wrong_bodies_fail() {
 fn wrong_statuses_content_types_and_paths_fail() {
     let info = subscription_info();
     // A status the operation does not list (v2 unknown publisher is 400, not 404).
-    let p = json!({"type":"about:blank","title":"Not Found","status":404,"detail":"d","instance":"/x"});
+    let p =
+        json!({"type":"about:blank","title":"Not Found","status":404,"detail":"d","instance":"/x"});
     assert!(matches!(
         bad("GET", &format!("{V2}/publishers/x"), 404, PROBLEM, &p),
         Drift::Status { .. }
@@ -286,7 +318,13 @@ fn wrong_statuses_content_types_and_paths_fail() {
         Drift::ContentType { .. }
     ));
     assert!(matches!(
-        bad("GET", &format!("{V2}/subscriptions"), 200, "text/plain", &json!([])),
+        bad(
+            "GET",
+            &format!("{V2}/subscriptions"),
+            200,
+            "text/plain",
+            &json!([])
+        ),
         Drift::ContentType { .. }
     ));
     // 204 has no body.
@@ -301,14 +339,32 @@ fn wrong_statuses_content_types_and_paths_fail() {
     ));
     // An unknown path with a 404 problem, a method not listed with a 405
     // problem, and a redirect: fine.
-    ok("GET", &format!("{V2}/health/"), 404, PROBLEM, &json!({"type":"about:blank","title":"Not Found","status":404,"detail":"no such path","instance":"/api/ocloudNotifications/v2/health/"}));
-    ok("PUT", &format!("{V2}/subscriptions"), 405, PROBLEM, &json!({"type":"about:blank","title":"Method Not Allowed","status":405,"detail":"method not allowed on this path","instance":"/api/ocloudNotifications/v2/subscriptions"}));
+    ok(
+        "GET",
+        &format!("{V2}/health/"),
+        404,
+        PROBLEM,
+        &json!({"type":"about:blank","title":"Not Found","status":404,"detail":"no such path","instance":"/api/ocloudNotifications/v2/health/"}),
+    );
+    ok(
+        "PUT",
+        &format!("{V2}/subscriptions"),
+        405,
+        PROBLEM,
+        &json!({"type":"about:blank","title":"Method Not Allowed","status":405,"detail":"method not allowed on this path","instance":"/api/ocloudNotifications/v2/subscriptions"}),
+    );
     assert!(document()
         .validate_response("GET", &format!("{V2}//health"), 301, None, b"")
         .is_ok());
     // A 405 must still be a problem document.
     assert!(document()
-        .validate_response("PUT", &format!("{V2}/subscriptions"), 405, Some(PROBLEM), b"{}")
+        .validate_response(
+            "PUT",
+            &format!("{V2}/subscriptions"),
+            405,
+            Some(PROBLEM),
+            b"{}"
+        )
         .is_err());
 }
 
@@ -338,8 +394,8 @@ fn literal_segments_win_and_addresses_span_segments() {
 /// CI).
 #[test]
 fn every_route_of_the_spec_is_documented() {
-    let spec_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/spec/rest-api.md");
+    let spec_path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/spec/rest-api.md");
     let spec = std::fs::read_to_string(&spec_path)
         .unwrap_or_else(|e| panic!("{}: {e}", spec_path.display()));
     let paths = &document().json()["paths"];
