@@ -432,7 +432,6 @@ fn every_route_of_the_spec_is_documented() {
             }
             // Spec placeholders → the document's parameter names.
             let p = p
-                .replace("{ResourceAddress}", "{ResourceAddress}")
                 .replace("{resourceAddress…}", "{resourceAddress}")
                 .replace("{id}", "{subscriptionId}");
             let full = format!("{section}{p}");
