@@ -76,7 +76,17 @@ impl Consumer {
                 let ct = headers
                     .get(axum::http::header::CONTENT_TYPE)
                     .and_then(|v| v.to_str().ok());
-                if let Err(e) = crate::openapi::document().validate_delivery(ct, &body) {
+                let doc = crate::openapi::document();
+                let header = |name: &str| {
+                    headers
+                        .get(name)
+                        .and_then(|v| v.to_str().ok())
+                        .map(String::from)
+                };
+                let checked = doc
+                    .validate_delivery(ct, &body)
+                    .and_then(|name| doc.validate_webhook_headers(name, &header));
+                if let Err(e) = checked {
                     st.drift.lock().map(|mut d| d.push(e.to_string())).ok();
                 }
                 let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);

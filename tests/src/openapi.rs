@@ -70,6 +70,12 @@ pub enum Drift {
         errors: String,
         body: String,
     },
+    #[error("{what}: header {header}: {problem}")]
+    Header {
+        what: String,
+        header: String,
+        problem: String,
+    },
     #[error("the document itself: {0}")]
     Document(String),
 }
@@ -502,6 +508,54 @@ impl OpenApi {
             content_type.or(Some("application/json")),
             body,
         )
+    }
+
+    /// Checks the header parameters of the webhook `name` (the `ce-*`
+    /// headers of a binary-mode transport event): every required one is
+    /// there and every one present matches its schema.
+    pub fn validate_webhook_headers(
+        &self,
+        name: &str,
+        header: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), Drift> {
+        let pointer = format!("/webhooks/{}/post/parameters", escape(name));
+        let Some(params) = self.doc.pointer(&pointer).and_then(Value::as_array) else {
+            return Ok(());
+        };
+        let what = format!("delivery {name}");
+        for (i, p) in params.iter().enumerate() {
+            let p = self.resolve(p);
+            if p["in"] != "header" {
+                continue;
+            }
+            let hname = p["name"].as_str().unwrap_or("");
+            match header(hname) {
+                None if p["required"] == true => {
+                    return Err(Drift::Header {
+                        what,
+                        header: hname.to_string(),
+                        problem: "missing".into(),
+                    })
+                }
+                None => {}
+                Some(v) => {
+                    let schema_ptr = format!("{pointer}/{i}/schema");
+                    let validator = self.validator(&schema_ptr)?;
+                    let errors: Vec<String> = validator
+                        .iter_errors(&Value::String(v.clone()))
+                        .map(|e| e.to_string())
+                        .collect();
+                    if !errors.is_empty() {
+                        return Err(Drift::Header {
+                            what,
+                            header: hname.to_string(),
+                            problem: format!("{v:?}: {}", errors.join("; ")),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Checks something the proxy POSTed to a consumer: picks the webhook by

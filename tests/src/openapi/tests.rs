@@ -203,6 +203,36 @@ fn the_specs_v1_and_transport_examples_validate() {
             .unwrap_or_else(|d| panic!("{d}")),
         "transportEvent"
     );
+    // Its binary-mode headers (events-and-metrics.md §4.6).
+    let address = format!("/cluster/node/{NODE}/sync/ptp-status/lock-state");
+    let good = |name: &str| -> Option<String> {
+        match name {
+            "ce-specversion" => Some("0.3".into()),
+            "ce-id" => Some("0f9d2a8e-6b1c-4d3e-9f8a-7b6c5d4e3f2a".into()),
+            "ce-source" | "ce-subject" => Some(address.clone()),
+            "ce-type" => Some("event.sync.ptp-status.ptp-state-change".into()),
+            "ce-time" => Some("2025-05-14T14:11:24.123456789Z".into()),
+            _ => None,
+        }
+    };
+    doc.validate_webhook_headers("transportEvent", &good)
+        .unwrap_or_else(|d| panic!("{d}"));
+    let no_time = |name: &str| (name != "ce-time").then(|| good(name)).flatten();
+    assert!(matches!(
+        doc.validate_webhook_headers("transportEvent", &no_time),
+        Err(Drift::Header { .. })
+    ));
+    let v1_0 = |name: &str| {
+        if name == "ce-specversion" {
+            Some("1.0".to_string())
+        } else {
+            good(name)
+        }
+    };
+    assert!(matches!(
+        doc.validate_webhook_headers("transportEvent", &v1_0),
+        Err(Drift::Header { .. })
+    ));
     doc.validate_response(
         "GET",
         "/metrics",
