@@ -13,6 +13,7 @@ pub mod delivery;
 pub mod engine_link;
 pub mod http;
 pub mod ingest;
+pub mod logging;
 pub mod metrics;
 pub mod registry;
 pub mod rest;

@@ -1,5 +1,8 @@
 //! A real HTTP consumer on loopback: records every POSTed event and answers
-//! with a configurable status and delay.
+//! with a configurable status and delay. Every body it receives is checked
+//! against the `webhooks` of `docs/openapi.yaml`; a body that does not match
+//! fails [`Consumer::wait_count`] and, at the latest, the test when the
+//! consumer is dropped.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -7,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use axum::body::Bytes;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use serde_json::Value;
 
 use crate::wait_for;
@@ -31,6 +34,8 @@ impl Default for Reply {
 struct State {
     received: Mutex<Vec<(Instant, Value)>>,
     reply: Mutex<Reply>,
+    /// Deliveries that do not match the document.
+    drift: Mutex<Vec<String>>,
 }
 
 /// A recording consumer.
@@ -43,6 +48,14 @@ pub struct Consumer {
 impl Drop for Consumer {
     fn drop(&mut self) {
         self.task.abort();
+        let drift = self.drift();
+        if !drift.is_empty() && !std::thread::panicking() {
+            panic!(
+                "consumer {} received bodies that do not match docs/openapi.yaml:\n{}",
+                self.addr,
+                drift.join("\n")
+            );
+        }
     }
 }
 
@@ -52,13 +65,30 @@ impl Consumer {
         let state = Arc::new(State {
             received: Mutex::new(Vec::new()),
             reply: Mutex::new(reply),
+            drift: Mutex::new(Vec::new()),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let st = state.clone();
-        let app = axum::Router::new().fallback(move |body: Bytes| {
+        let app = axum::Router::new().fallback(move |headers: HeaderMap, body: Bytes| {
             let st = st.clone();
             async move {
+                let ct = headers
+                    .get(axum::http::header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok());
+                let doc = crate::openapi::document();
+                let header = |name: &str| {
+                    headers
+                        .get(name)
+                        .and_then(|v| v.to_str().ok())
+                        .map(String::from)
+                };
+                let checked = doc
+                    .validate_delivery(ct, &body)
+                    .and_then(|name| doc.validate_webhook_headers(name, &header));
+                if let Err(e) = checked {
+                    st.drift.lock().map(|mut d| d.push(e.to_string())).ok();
+                }
                 let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
                 st.received
                     .lock()
@@ -107,13 +137,31 @@ impl Consumer {
             .unwrap_or_default()
     }
 
-    /// Waits until at least `n` events arrived.
+    /// Deliveries so far that do not match `docs/openapi.yaml`.
+    pub fn drift(&self) -> Vec<String> {
+        self.state
+            .drift
+            .lock()
+            .map(|d| d.clone())
+            .unwrap_or_default()
+    }
+
+    /// Waits until at least `n` events arrived; fails at once if one of
+    /// them does not match the document.
     pub async fn wait_count(&self, n: usize, timeout: Duration) -> Result<Vec<Value>> {
-        wait_for(&format!("{n} events at {}", self.addr), timeout, || async {
+        let got = wait_for(&format!("{n} events at {}", self.addr), timeout, || async {
             let r = self.received();
-            (r.len() >= n).then_some(r)
+            (r.len() >= n || !self.drift().is_empty()).then_some(r)
         })
-        .await
+        .await?;
+        let drift = self.drift();
+        anyhow::ensure!(
+            drift.is_empty(),
+            "consumer {} received bodies that do not match docs/openapi.yaml:\n{}",
+            self.addr,
+            drift.join("\n")
+        );
+        Ok(got)
     }
 }
 

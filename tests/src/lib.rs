@@ -18,9 +18,11 @@ use tokio::process::{Child, Command};
 pub mod bench;
 pub mod consumer;
 pub mod daemon;
+pub mod openapi;
 pub mod v1;
 pub use consumer::{Consumer, Reply};
 pub use daemon::{DaemonReply, DaemonStub};
+pub use openapi::{send, Checked, CheckedRequest};
 
 /// The node name the tests use.
 pub const NODE: &str = "compute-1.example.com";
@@ -45,6 +47,21 @@ pub fn workspace_bin(name: &str, package: &str) -> PathBuf {
     if !built.iter().any(|b| b == name) {
         let release = dir.file_name().is_some_and(|d| d == "release");
         let mut cmd = std::process::Command::new(env!("CARGO"));
+        // The test's own CARGO_PKG_*/CARGO_MANIFEST_* variables would make
+        // build scripts that watch them (ring's) rerun, and every outer and
+        // inner build rebuild ring and what depends on it in turn.
+        for (key, _) in std::env::vars_os() {
+            let k = key.to_string_lossy();
+            if k.starts_with("CARGO_PKG_")
+                || k.starts_with("CARGO_MANIFEST_")
+                || matches!(
+                    &*k,
+                    "CARGO_CRATE_NAME" | "CARGO_BIN_NAME" | "CARGO_PRIMARY_PACKAGE"
+                )
+            {
+                cmd.env_remove(&key);
+            }
+        }
         cmd.args(["build", "--quiet", "-p", package, "--bin", name]);
         if release {
             cmd.arg("--release");
@@ -287,18 +304,31 @@ impl Proxy {
         std::fs::read_to_string(&self.stderr_log).unwrap_or_default()
     }
 
-    /// Subscribes `endpoint` to `suffix`; returns the response status and body.
+    /// Subscribes `endpoint` to `suffix`; returns the response status and
+    /// body (checked against `docs/openapi.yaml`).
     pub async fn subscribe(&self, suffix: &str, endpoint: &str) -> Result<(u16, Value)> {
         let body =
             serde_json::json!({"ResourceAddress": Self::address(suffix), "EndpointUri": endpoint});
-        let r = reqwest::Client::new()
-            .post(self.url("/subscriptions"))
-            .json(&body)
-            .send()
-            .await?;
-        let status = r.status().as_u16();
-        let v = r.json::<Value>().await.unwrap_or(Value::Null);
-        Ok((status, v))
+        let r = send(
+            reqwest::Client::new()
+                .post(self.url("/subscriptions"))
+                .json(&body),
+        )
+        .await?;
+        let v = r.json().unwrap_or(Value::Null);
+        Ok((r.status, v))
+    }
+
+    /// `GET <base><path>`, checked against `docs/openapi.yaml`.
+    pub async fn get(&self, path: &str) -> Result<Checked> {
+        send(reqwest::Client::new().get(self.url(path))).await
+    }
+
+    /// `GET <base><path>` of a JSON document, checked; the status must be 200.
+    pub async fn get_json(&self, path: &str) -> Result<Value> {
+        let r = self.get(path).await?;
+        anyhow::ensure!(r.status == 200, "GET {path}: {} {}", r.status, r.text());
+        r.json()
     }
 
     /// Opens a connection to the event socket.
@@ -318,14 +348,10 @@ impl Proxy {
         Ok(s)
     }
 
-    /// Scrapes `/metrics`.
+    /// Scrapes `/metrics` (checked against `docs/openapi.yaml`).
     pub async fn scrape(&self) -> Result<String> {
-        Ok(
-            reqwest::get(format!("http://127.0.0.1:{}/metrics", self.metrics_port))
-                .await?
-                .text()
-                .await?,
-        )
+        let url = format!("http://127.0.0.1:{}/metrics", self.metrics_port);
+        Ok(send(reqwest::Client::new().get(url)).await?.text())
     }
 
     /// Scrapes `/metrics` until every one of `lines` appears in it (the

@@ -6,6 +6,7 @@ use std::time::Duration;
 use anyhow::Result;
 use serde_json::Value;
 
+use crate::CheckedRequest;
 use crate::{wait_for, Dirs, Proxy, NODE};
 
 /// v1 resource suffixes.
@@ -90,9 +91,9 @@ pub async fn subscribe(proxy: &Proxy, suffix: &str, endpoint: &str) -> Result<(u
     let r = reqwest::Client::new()
         .post(proxy.url("/subscriptions"))
         .json(&body)
-        .send()
+        .checked()
         .await?;
-    Ok((r.status().as_u16(), r.text().await?))
+    Ok((r.status().as_u16(), r.text()))
 }
 
 /// Waits until the producer's `cne_transport_sender` reports `n` clients

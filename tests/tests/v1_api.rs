@@ -5,11 +5,12 @@
 use std::time::Duration;
 
 use ptp_tests::v1::{events, subscribe, wait_registered, Chain, CLASS, LOCK, OS, STARTUP};
+use ptp_tests::CheckedRequest;
 use ptp_tests::{wait_for, Consumer, Proxy, Reply, NODE};
 use serde_json::Value;
 
 /// Asserts a v1 error: status, problem+json, `error` = `detail`.
-async fn assert_error(r: reqwest::Response, status: u16) -> anyhow::Result<Value> {
+async fn assert_error(r: ptp_tests::Checked, status: u16) -> anyhow::Result<Value> {
     assert_eq!(r.status().as_u16(), status);
     let ct = r
         .headers()
@@ -18,7 +19,7 @@ async fn assert_error(r: reqwest::Response, status: u16) -> anyhow::Result<Value
         .unwrap_or("")
         .to_string();
     assert_eq!(ct, "application/problem+json");
-    let v: Value = r.json().await?;
+    let v: Value = r.json()?;
     assert_eq!(v["status"], status);
     assert!(v["detail"].as_str().is_some_and(|d| !d.is_empty()), "{v}");
     assert_eq!(v["error"], v["detail"], "{v}");
@@ -39,7 +40,7 @@ async fn every_error_row() -> anyhow::Result<()> {
             r#"{"resource":"/r","endpointUri":"ftp://x/"}"#,
             r#"{"resource":"/r","endpointUri":7}"#,
         ] {
-            let r = c.post(&subs).body(body).send().await?;
+            let r = c.post(&subs).body(body).checked().await?;
             assert_error(r, 400).await?;
         }
         // Endpoint check: unreachable (a port this test bound and closed
@@ -51,7 +52,7 @@ async fn every_error_row() -> anyhow::Result<()> {
         let r = c
             .post(&subs)
             .json(&serde_json::json!({"resource": Proxy::address(LOCK), "endpointUri": dead}))
-            .send()
+            .checked()
             .await?;
         let v = assert_error(r, 400).await?;
         assert!(v["detail"]
@@ -66,41 +67,45 @@ async fn every_error_row() -> anyhow::Result<()> {
         assert_eq!(status, 400);
         // 413.
         let big = format!(r#"{{"resource":"{}"}}"#, "x".repeat(70 * 1024));
-        let r = c.post(&subs).body(big).send().await?;
+        let r = c.post(&subs).body(big).checked().await?;
         assert_error(r, 413).await?;
         // Unknown ids.
-        assert_error(c.get(proxy.url("/subscriptions/nope")).send().await?, 400).await?;
         assert_error(
-            c.delete(proxy.url("/subscriptions/nope")).send().await?,
+            c.get(proxy.url("/subscriptions/nope")).checked().await?,
+            400,
+        )
+        .await?;
+        assert_error(
+            c.delete(proxy.url("/subscriptions/nope")).checked().await?,
             400,
         )
         .await?;
         assert_error(
             c.put(proxy.url("/subscriptions/status/nope"))
-                .send()
+                .checked()
                 .await?,
             400,
         )
         .await?;
-        assert_error(c.get(proxy.url("/publishers/nope")).send().await?, 400).await?;
+        assert_error(c.get(proxy.url("/publishers/nope")).checked().await?, 400).await?;
         // CurrentState: unknown resource, and no data yet.
         assert_error(
             c.get(proxy.url("/cluster/node/x/sync/nothing/CurrentState"))
-                .send()
+                .checked()
                 .await?,
             400,
         )
         .await?;
         assert_error(
             c.get(proxy.url(&format!("/cluster/node/{NODE}{OS}/CurrentState")))
-                .send()
+                .checked()
                 .await?,
             400,
         )
         .await?;
         // Unknown path, wrong method.
-        assert_eq!(c.get(proxy.url("/nothing")).send().await?.status(), 404);
-        let r = c.patch(proxy.url("/subscriptions")).send().await?;
+        assert_eq!(c.get(proxy.url("/nothing")).checked().await?.status(), 404);
+        let r = c.patch(proxy.url("/subscriptions")).checked().await?;
         assert_eq!(r.status(), 405);
         assert!(r.headers().get("allow").is_some());
     }
@@ -114,17 +119,13 @@ async fn shapes_of_the_v1_routes() -> anyhow::Result<()> {
     let consumer = Consumer::start(Reply::default()).await?;
     for proxy in [&chain.sidecar, &chain.producer] {
         assert_eq!(
-            c.get(proxy.url("/subscriptions"))
-                .send()
-                .await?
-                .text()
-                .await?,
+            c.get(proxy.url("/subscriptions")).checked().await?.text(),
             "[]"
         );
-        let health = c.get(proxy.url("/health")).send().await?;
+        let health = c.get(proxy.url("/health")).checked().await?;
         assert_eq!(health.status(), 200);
-        assert_eq!(health.text().await?, "OK");
-        assert_eq!(c.post(proxy.url("/dummy")).send().await?.status(), 204);
+        assert_eq!(health.text(), "OK");
+        assert_eq!(c.post(proxy.url("/dummy")).checked().await?.status(), 204);
         // Case-insensitive v1 keys.
         let r = c
             .post(proxy.url("/subscriptions"))
@@ -133,18 +134,18 @@ async fn shapes_of_the_v1_routes() -> anyhow::Result<()> {
                 consumer.endpoint(),
                 Proxy::address(LOCK)
             ))
-            .send()
+            .checked()
             .await?;
         assert_eq!(r.status(), 201);
-        let first: Value = r.json().await?;
+        let first: Value = r.json()?;
         // Same resource: the existing one, 201; O-RAN keys echoed in O-RAN order.
         let r = c
             .post(proxy.url("/subscriptions"))
             .json(&serde_json::json!({"ResourceAddress": Proxy::address(LOCK), "EndpointUri": consumer.endpoint()}))
-            .send()
+            .checked()
             .await?;
         assert_eq!(r.status(), 201);
-        let text = r.text().await?;
+        let text = r.text();
         assert!(text.starts_with("{\"ResourceAddress\":"), "{text}");
         let again: Value = serde_json::from_str(&text)?;
         assert_eq!(again["SubscriptionId"], first["id"]);
@@ -153,67 +154,55 @@ async fn shapes_of_the_v1_routes() -> anyhow::Result<()> {
         let r = c
             .post(proxy.url("/subscriptions"))
             .json(&serde_json::json!({"resource": Proxy::address(OS)}))
-            .send()
+            .checked()
             .await?;
         assert_eq!(r.status(), 201);
-        let no_ep: Value = r.json().await?;
+        let no_ep: Value = r.json()?;
         assert_eq!(no_ep["endpointUri"], "");
         let id = first["id"].as_str().unwrap_or("");
         let one: Value = c
             .get(proxy.url(&format!("/subscriptions/{id}")))
-            .send()
+            .checked()
             .await?
-            .json()
-            .await?;
+            .json()?;
         assert_eq!(one, first);
-        let list: Value = c
-            .get(proxy.url("/subscriptions"))
-            .send()
-            .await?
-            .json()
-            .await?;
+        let list: Value = c.get(proxy.url("/subscriptions")).checked().await?.json()?;
         assert_eq!(list.as_array().map(Vec::len), Some(2));
         // Ping.
         let r = c
             .put(proxy.url(&format!("/subscriptions/status/{id}")))
-            .send()
+            .checked()
             .await?;
         assert_eq!(r.status(), 202);
-        assert_eq!(r.text().await?, r#"{"status":"ping sent"}"#);
+        assert_eq!(r.text(), r#"{"status":"ping sent"}"#);
         // Delete one, delete all.
         let r = c
             .delete(proxy.url(&format!("/subscriptions/{id}")))
-            .send()
+            .checked()
             .await?;
         assert_eq!(r.status(), 200);
-        assert_eq!(r.text().await?, r#"{"status":"OK"}"#);
-        let r = c.delete(proxy.url("/subscriptions")).send().await?;
+        assert_eq!(r.text(), r#"{"status":"OK"}"#);
+        let r = c.delete(proxy.url("/subscriptions")).checked().await?;
         assert_eq!(r.status(), 200);
-        assert_eq!(r.text().await?, r#"{"status":"deleted all subscriptions"}"#);
+        assert_eq!(r.text(), r#"{"status":"deleted all subscriptions"}"#);
         assert_eq!(
-            c.get(proxy.url("/subscriptions"))
-                .send()
-                .await?
-                .text()
-                .await?,
+            c.get(proxy.url("/subscriptions")).checked().await?.text(),
             "[]"
         );
     }
     // Publishers: three on the producer (stable ids), none on the sidecar.
     assert_eq!(
         c.get(chain.sidecar.url("/publishers"))
-            .send()
+            .checked()
             .await?
-            .text()
-            .await?,
+            .text(),
         "[]"
     );
     let pubs: Value = c
         .get(chain.producer.url("/publishers"))
-        .send()
+        .checked()
         .await?
-        .json()
-        .await?;
+        .json()?;
     let pubs = pubs.as_array().cloned().unwrap_or_default();
     let resources: Vec<_> = pubs.iter().map(|p| p["resource"].clone()).collect();
     assert_eq!(
@@ -233,10 +222,9 @@ async fn shapes_of_the_v1_routes() -> anyhow::Result<()> {
     assert_eq!(pubs[0]["uriLocation"], format!("{base}/publishers/{id}"));
     let one: Value = c
         .get(chain.producer.url(&format!("/publishers/{id}")))
-        .send()
+        .checked()
         .await?
-        .json()
-        .await?;
+        .json()?;
     assert_eq!(one, pubs[0]);
     Ok(())
 }
@@ -254,14 +242,14 @@ async fn ping_sends_the_current_state_with_the_subscription_id() -> anyhow::Resu
     let c = reqwest::Client::new();
     let path = format!("/cluster/node/{NODE}{LOCK}/CurrentState");
     wait_for("producer data", Duration::from_secs(10), || async {
-        let r = c.get(chain.producer.url(&path)).send().await.ok()?;
+        let r = c.get(chain.producer.url(&path)).checked().await.ok()?;
         (r.status() == 200).then_some(())
     })
     .await?;
     let before = events(&consumer.received()).len();
     let r = c
         .put(chain.sidecar.url(&format!("/subscriptions/status/{id}")))
-        .send()
+        .checked()
         .await?;
     assert_eq!(r.status(), 202);
     let got = wait_for("the ping's event", Duration::from_secs(10), || async {
@@ -293,7 +281,7 @@ async fn deletes_reach_the_producer() -> anyhow::Result<()> {
     let c = reqwest::Client::new();
     let id = ids[0].as_str().unwrap_or("");
     c.delete(chain.sidecar.url(&format!("/subscriptions/{id}")))
-        .send()
+        .checked()
         .await?;
     let sender = |s: &str, n: usize| {
         format!("cne_transport_sender{{address=\"/cluster/node/{NODE}{s}\",status=\"active\"}} {n}")
@@ -306,7 +294,9 @@ async fn deletes_reach_the_producer() -> anyhow::Result<()> {
         .then_some(())
     })
     .await?;
-    c.delete(chain.sidecar.url("/subscriptions")).send().await?;
+    c.delete(chain.sidecar.url("/subscriptions"))
+        .checked()
+        .await?;
     wait_for("DELETE", Duration::from_secs(10), || async {
         let t = chain.producer.scrape().await.ok()?;
         [LOCK, OS, CLASS]

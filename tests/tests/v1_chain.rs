@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use ptp_tests::consumer::summary;
 use ptp_tests::v1::{events, subscribe, wait_registered, Chain, CLASS, LOCK, OS, STARTUP};
+use ptp_tests::CheckedRequest;
 use ptp_tests::{wait_for, Consumer, Proxy, Reply, NODE};
 use serde_json::Value;
 
@@ -120,18 +121,18 @@ async fn current_state_through_the_chain() -> anyhow::Result<()> {
     let client = reqwest::Client::new();
     let path = format!("/cluster/node/{NODE}{LOCK}/CurrentState");
     // No data yet: 400 from both.
-    let r = client.get(chain.sidecar.url(&path)).send().await?;
+    let r = client.get(chain.sidecar.url(&path)).checked().await?;
     assert_eq!(r.status().as_u16(), 400);
-    let v: Value = r.json().await?;
+    let v: Value = r.json()?;
     assert_eq!(v["error"], v["detail"]);
 
     let _conn = chain.producer.send(STARTUP).await?;
     let v = wait_for("CurrentState", Duration::from_secs(10), || async {
-        let r = client.get(chain.sidecar.url(&path)).send().await.ok()?;
+        let r = client.get(chain.sidecar.url(&path)).checked().await.ok()?;
         if r.status().as_u16() != 200 {
             return None;
         }
-        r.json::<Value>().await.ok()
+        r.json().ok()
     })
     .await?;
     assert_eq!(v["type"], "event.sync.ptp-status.ptp-state-change");
@@ -142,9 +143,9 @@ async fn current_state_through_the_chain() -> anyhow::Result<()> {
     assert_eq!(v["data"]["values"][0]["dataType"], "notification");
     assert!(v.get("specversion").is_none());
     // The producer answers too, from its snapshot.
-    let r = client.get(chain.producer.url(&path)).send().await?;
+    let r = client.get(chain.producer.url(&path)).checked().await?;
     assert_eq!(r.status().as_u16(), 200);
-    let pv: Value = r.json().await?;
+    let pv: Value = r.json()?;
     assert_eq!(pv["source"], Proxy::address(LOCK));
     assert_eq!(pv["data"]["values"][0]["value"], "LOCKED");
     // The producer's transport CurrentState: CloudEvents 0.3 structured.
@@ -153,10 +154,10 @@ async fn current_state_through_the_chain() -> anyhow::Result<()> {
             "http://127.0.0.1:{}/cluster/node/{NODE}{LOCK}/some-client/CurrentState",
             chain.producer_transport
         ))
-        .send()
+        .checked()
         .await?;
     assert_eq!(r.status().as_u16(), 200);
-    let tv: Value = r.json().await?;
+    let tv: Value = r.json()?;
     assert_eq!(tv["specversion"], "0.3");
     assert_eq!(tv["source"], LOCK);
     assert_eq!(tv["subject"], Proxy::address(LOCK));

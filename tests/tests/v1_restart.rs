@@ -80,17 +80,11 @@ async fn sidecar_restart_keeps_its_subscriptions() -> anyhow::Result<()> {
         assert_eq!(status, 201, "{text}");
         ids.push(serde_json::from_str::<Value>(&text)?["id"].clone());
     }
-    let before: Value = reqwest::get(sidecar.url("/subscriptions"))
-        .await?
-        .json()
-        .await?;
+    let before: Value = sidecar.get_json("/subscriptions").await?;
     assert!(sidecar.stop().await?.success());
 
     let sidecar = start_sidecar(&sidecar_dirs, producer_transport, sidecar_transport, &[]).await?;
-    let after: Value = reqwest::get(sidecar.url("/subscriptions"))
-        .await?
-        .json()
-        .await?;
+    let after: Value = sidecar.get_json("/subscriptions").await?;
     assert_eq!(before, after);
     assert_eq!(after.as_array().map(Vec::len), Some(2));
     wait_registered_two(&producer).await?;

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use ptp_tests::v1::{start_producer, LOCK};
+use ptp_tests::CheckedRequest;
 use ptp_tests::{wait_for, write_lines, Consumer, Dirs, Proxy, Reply, NODE};
 use serde_json::Value;
 
@@ -34,7 +35,7 @@ async fn register(transport: u16, client: &Consumer, subject: &str) -> anyhow::R
         .header("ce-source", Proxy::address(LOCK))
         .header("ce-subject", subject)
         .json(&body)
-        .send()
+        .checked()
         .await?;
     Ok(r.status().as_u16())
 }
@@ -48,13 +49,13 @@ async fn transport_endpoints_pushes_and_dead_client_removal() -> anyhow::Result<
     let c = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{transport}");
     // Health and /event.
-    let r = c.get(format!("{base}/health")).send().await?;
+    let r = c.get(format!("{base}/health")).checked().await?;
     assert_eq!(r.status(), 200);
-    assert_eq!(r.text().await?, r#"{"ok":true}"#);
+    assert_eq!(r.text(), r#"{"ok":true}"#);
     assert_eq!(
         c.post(format!("{base}/event"))
             .body("{}")
-            .send()
+            .checked()
             .await?
             .status(),
         200
@@ -63,10 +64,10 @@ async fn transport_endpoints_pushes_and_dead_client_removal() -> anyhow::Result<
     let r = c
         .post(format!("{base}/subscription"))
         .body("[]")
-        .send()
+        .checked()
         .await?;
     assert_eq!(r.status(), 400);
-    let v: Value = r.json().await?;
+    let v: Value = r.json()?;
     assert_eq!(v["message"], v["detail"]);
 
     let client = Consumer::start(Reply {

@@ -2,12 +2,13 @@
 
 use std::time::Duration;
 
+use ptp_tests::CheckedRequest;
 use ptp_tests::{Consumer, Dirs, Proxy, Reply};
 use serde_json::Value;
 
 const LOCK: &str = "/sync/ptp-status/lock-state";
 
-async fn problem(r: reqwest::Response) -> anyhow::Result<(u16, Value)> {
+async fn problem(r: ptp_tests::Checked) -> anyhow::Result<(u16, Value)> {
     let status = r.status().as_u16();
     let ct = r
         .headers()
@@ -16,7 +17,7 @@ async fn problem(r: reqwest::Response) -> anyhow::Result<(u16, Value)> {
         .unwrap_or("")
         .to_string();
     assert_eq!(ct, "application/problem+json", "status {status}");
-    let body: Value = r.json().await?;
+    let body: Value = r.json()?;
     assert_eq!(body["type"], "about:blank");
     assert_eq!(body["status"], status);
     assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()));
@@ -49,7 +50,7 @@ async fn error_rows() -> anyhow::Result<()> {
             Proxy::address(LOCK)
         ),
     ] {
-        let (s, b) = problem(c.post(&subs).body(body.clone()).send().await?).await?;
+        let (s, b) = problem(c.post(&subs).body(body.clone()).checked().await?).await?;
         assert_eq!(s, 400, "{body}: {b}");
         assert_eq!(b["instance"], "/api/ocloudNotifications/v2/subscriptions");
     }
@@ -57,7 +58,7 @@ async fn error_rows() -> anyhow::Result<()> {
     let (s, _) = problem(
         c.post(&subs)
             .json(&serde_json::json!({"ResourceAddress": "/cluster/node/x/sync/nope", "EndpointUri": consumer.endpoint()}))
-            .send()
+            .checked()
             .await?,
     )
     .await?;
@@ -71,7 +72,7 @@ async fn error_rows() -> anyhow::Result<()> {
     let (s, b) = problem(
         c.post(&subs)
             .json(&serde_json::json!({"ResourceAddress": Proxy::address(LOCK), "EndpointUri": refusing.endpoint()}))
-            .send()
+            .checked()
             .await?,
     )
     .await?;
@@ -83,7 +84,7 @@ async fn error_rows() -> anyhow::Result<()> {
         Proxy::address(LOCK),
         "a".repeat(70_000)
     );
-    let (s, _) = problem(c.post(&subs).body(big).send().await?).await?;
+    let (s, _) = problem(c.post(&subs).body(big).checked().await?).await?;
     assert_eq!(s, 413);
     // 201 then 409 with the existing id.
     let (s, created) = proxy.subscribe(LOCK, &consumer.endpoint()).await?;
@@ -91,7 +92,7 @@ async fn error_rows() -> anyhow::Result<()> {
     let (s, b) = problem(
         c.post(&subs)
             .json(&serde_json::json!({"ResourceAddress": Proxy::address(LOCK), "EndpointUri": consumer.endpoint()}))
-            .send()
+            .checked()
             .await?,
     )
     .await?;
@@ -99,21 +100,21 @@ async fn error_rows() -> anyhow::Result<()> {
     assert_eq!(b["SubscriptionId"], created["SubscriptionId"]);
     assert_eq!(b["UriLocation"], created["UriLocation"]);
     // GET/DELETE unknown id → 404; list has exactly one.
-    let (s, _) = problem(c.get(proxy.url("/subscriptions/nope")).send().await?).await?;
+    let (s, _) = problem(c.get(proxy.url("/subscriptions/nope")).checked().await?).await?;
     assert_eq!(s, 404);
-    let (s, _) = problem(c.delete(proxy.url("/subscriptions/nope")).send().await?).await?;
+    let (s, _) = problem(c.delete(proxy.url("/subscriptions/nope")).checked().await?).await?;
     assert_eq!(s, 404);
-    let list: Value = c.get(&subs).send().await?.json().await?;
+    let list: Value = c.get(&subs).checked().await?.json()?;
     assert_eq!(list.as_array().map(Vec::len), Some(1));
     // 405 with Allow, HEAD included.
-    let r = c.put(&subs).send().await?;
+    let r = c.put(&subs).checked().await?;
     assert_eq!(
         r.headers().get("allow").and_then(|v| v.to_str().ok()),
         Some("GET, POST, DELETE")
     );
     let (s, _) = problem(r).await?;
     assert_eq!(s, 405);
-    let r = c.head(proxy.url("/health")).send().await?;
+    let r = c.head(proxy.url("/health")).checked().await?;
     assert_eq!(r.status().as_u16(), 405);
     // Unknown paths, trailing slash, bare base → 404.
     for p in [
@@ -124,7 +125,7 @@ async fn error_rows() -> anyhow::Result<()> {
         "/log",
         "/create/event",
     ] {
-        let r = c.get(proxy.url(p)).send().await?;
+        let r = c.get(proxy.url(p)).checked().await?;
         assert_eq!(r.status().as_u16(), 404, "{p}");
     }
     // `//` → 301 to the cleaned path.
@@ -133,7 +134,7 @@ async fn error_rows() -> anyhow::Result<()> {
             "http://127.0.0.1:{}/api/ocloudNotifications/v2//health?x=1",
             proxy.api_port
         ))
-        .send()
+        .checked()
         .await?;
     assert_eq!(r.status().as_u16(), 301);
     assert_eq!(
@@ -143,29 +144,34 @@ async fn error_rows() -> anyhow::Result<()> {
     // CurrentState: 404 before data, recognised suffix required.
     let (s, _) = problem(
         c.get(proxy.url(&format!("{}/CurrentState", Proxy::address(LOCK))))
-            .send()
+            .checked()
             .await?,
     )
     .await?;
     assert_eq!(s, 404);
     // Legacy ping → 400. Publishers: seven, unknown id 400.
-    let (s, _) = problem(c.put(proxy.url("/subscriptions/status/x")).send().await?).await?;
+    let (s, _) = problem(
+        c.put(proxy.url("/subscriptions/status/x"))
+            .checked()
+            .await?,
+    )
+    .await?;
     assert_eq!(s, 400);
-    let pubs: Value = c.get(proxy.url("/publishers")).send().await?.json().await?;
+    let pubs: Value = c.get(proxy.url("/publishers")).checked().await?.json()?;
     assert_eq!(pubs.as_array().map(Vec::len), Some(7));
-    let (s, _) = problem(c.get(proxy.url("/publishers/nope")).send().await?).await?;
+    let (s, _) = problem(c.get(proxy.url("/publishers/nope")).checked().await?).await?;
     assert_eq!(s, 400);
-    let health = c.get(proxy.url("/health")).send().await?;
-    assert_eq!(health.text().await?, "OK");
+    let health = c.get(proxy.url("/health")).checked().await?;
+    assert_eq!(health.text(), "OK");
     // DELETE one → 204, DELETE all → 204 and [].
     let id = created["SubscriptionId"].as_str().unwrap_or("");
     let r = c
         .delete(proxy.url(&format!("/subscriptions/{id}")))
-        .send()
+        .checked()
         .await?;
     assert_eq!(r.status().as_u16(), 204);
-    let r = c.delete(&subs).send().await?;
+    let r = c.delete(&subs).checked().await?;
     assert_eq!(r.status().as_u16(), 204);
-    assert_eq!(c.get(&subs).send().await?.text().await?, "[]");
+    assert_eq!(c.get(&subs).checked().await?.text(), "[]");
     Ok(())
 }

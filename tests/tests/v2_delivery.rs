@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use ptp_tests::CheckedRequest;
 use ptp_tests::{Consumer, Dirs, Proxy, Reply};
 
 const LOCK: &str = "/sync/ptp-status/lock-state";
@@ -75,7 +76,12 @@ async fn dead_consumer_is_removed_after_ten_failures_also_from_the_store() -> an
         || {
             let url = url.clone();
             async move {
-                let t = reqwest::get(&url).await.ok()?.text().await.ok()?;
+                let t = reqwest::Client::new()
+                    .get(&url)
+                    .checked()
+                    .await
+                    .ok()?
+                    .text();
                 (t == "[]").then_some(())
             }
         },

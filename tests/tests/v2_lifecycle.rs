@@ -58,10 +58,7 @@ async fn restart_keeps_subscriptions_and_sync_state() -> anyhow::Result<()> {
     assert!(dirs.store().join("proxy-store.json").exists());
 
     let proxy = Proxy::start(&dirs, &[]).await?;
-    let list: serde_json::Value = reqwest::get(proxy.url("/subscriptions"))
-        .await?
-        .json()
-        .await?;
+    let list: serde_json::Value = proxy.get_json("/subscriptions").await?;
     assert_eq!(list[0]["SubscriptionId"], created["SubscriptionId"]);
     // LOCKED again: the persisted sync-state suppresses a repeat; a change is delivered.
     let mut c = proxy.send(LOCKED).await?;
@@ -96,10 +93,7 @@ async fn reference_store_files_are_imported_once() -> anyhow::Result<()> {
     let name = "e4a181ee-edf2-3ea6-a65a-d94b404e121a.json";
     std::fs::write(dirs.store().join(name), serde_json::to_vec(&file)?)?;
     let proxy = Proxy::start(&dirs, &[]).await?;
-    let list: serde_json::Value = reqwest::get(proxy.url("/subscriptions"))
-        .await?
-        .json()
-        .await?;
+    let list: serde_json::Value = proxy.get_json("/subscriptions").await?;
     assert_eq!(list[0]["SubscriptionId"], id);
     assert!(dirs.store().join(format!("{name}.imported")).exists());
     let _c = proxy.send(LOCKED).await?;

@@ -28,7 +28,7 @@ pub fn main(
     };
     match command {
         Command::Run(settings) => {
-            init_logging(settings.log_level);
+            init_logging(settings.log_level, settings.log_format);
             let rt = match tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
                 .enable_all()
@@ -65,11 +65,7 @@ pub fn main(
     }
 }
 
-/// `LOG_LEVEL` logging to stderr.
-fn init_logging(level: tracing::Level) {
-    let _ = tracing_subscriber::fmt()
-        .with_max_level(level)
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .try_init();
+/// `LOG_LEVEL` logging to stderr, as text or JSON lines (`--log-format`).
+fn init_logging(level: tracing::Level, format: crate::config::LogFormat) {
+    crate::logging::init(level, format);
 }

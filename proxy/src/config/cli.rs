@@ -9,6 +9,15 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use super::values::{parse_api_version, ApiVersion};
 use ptp_event_core::node_config::ConfigError;
 
+/// `--version`: the package version and the git commit of the build
+/// (`build.rs`; `unknown` when built outside a git checkout).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("PTP_PROXY_GIT_COMMIT"),
+    ")"
+);
+
 const ABOUT: &str = "PTP fast-event notification proxy (drop-in replacement for cloud-event-proxy)";
 
 const LONG_ABOUT: &str = "\
@@ -44,6 +53,7 @@ Environment:
                           [default: /etc/linuxptp]
   CONFIG_UPDATE_INTERVAL  seconds between profile-file reloads [default: 60]
   LOG_LEVEL               trace, debug, info, warn or error [default: info]
+  LOG_FORMAT              text or json, as --log-format [default: text]
   MOCK_PLUGIN, HW_PLUGIN  not supported; a warning is logged when true
 
 Host strings (--transport-host, --http-event-publishers): every NODE_NAME is
@@ -60,7 +70,7 @@ variable (and, for `validate`, on invalid configuration).";
 #[derive(Debug, Parser)]
 #[command(
     name = "cloud-event-proxy",
-    version,
+    version = VERSION,
     about = ABOUT,
     long_about = LONG_ABOUT,
     after_long_help = ENV_HELP,
@@ -163,6 +173,16 @@ pub struct GlobalArgs {
     /// (the bound ports, useful with port 0) to this file
     #[arg(long, global = true, value_name = "FILE")]
     pub ready_file: Option<PathBuf>,
+
+    /// Log output on stderr: text lines, or one JSON object per line
+    /// [default: $LOG_FORMAT, else text]
+    #[arg(long, global = true, value_name = "FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+
+    /// Stop when standard input reaches end of file (hidden: the simulator
+    /// holds the other end of a pipe, so the proxy never outlives it)
+    #[arg(long, global = true, hide = true)]
+    pub exit_with_stdin: bool,
 }
 
 /// Subcommands besides running the proxy.
@@ -208,6 +228,7 @@ pub struct ExplainCli {
     pub format: ExplainFormatArg,
 }
 
+pub use crate::logging::LogFormat;
 pub use ptp_event_core::events::V1Format;
 
 /// `explain --format`.
@@ -378,6 +399,8 @@ mod tests {
             "--socket",
             "--daemon-url",
             "--ptp-config-dir",
+            "--log-format",
+            "LOG_FORMAT",
             "validate",
             "explain",
             "NODE_NAME",

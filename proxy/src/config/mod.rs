@@ -8,7 +8,7 @@ mod settings;
 mod validate;
 mod values;
 
-pub use cli::{rewrite_single_dash, Cli, CliError, ExplainFormatArg, V1Format};
+pub use cli::{rewrite_single_dash, Cli, CliError, ExplainFormatArg, LogFormat, V1Format};
 pub use load::{
     is_config_file_name, load_config_dir, load_config_file, load_profiles, profiles_file_path,
     ProfilesFile,

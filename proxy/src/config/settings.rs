@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use super::cli::{rewrite_single_dash, Cli, CliError, ExplainFormatArg, SubCommand, V1Format};
+use super::cli::{
+    rewrite_single_dash, Cli, CliError, ExplainFormatArg, LogFormat, SubCommand, V1Format,
+};
 use super::load::profiles_file_path;
 use super::values::{normalize_host, parse_bool, parse_listen_addr, ApiVersion};
 use ptp_event_core::explain::ExplainFormat;
@@ -121,6 +123,11 @@ pub struct Settings {
     pub config_update_interval: Duration,
     /// `$LOG_LEVEL`.
     pub log_level: tracing::Level,
+    /// `--log-format`, else `$LOG_FORMAT`, else text.
+    pub log_format: LogFormat,
+    /// Hidden `--exit-with-stdin`: stop when standard input closes (the
+    /// simulator's pipe), so the proxy never outlives its parent.
+    pub exit_with_stdin: bool,
     /// Problems that fell back to defaults, to be logged once logging is set up.
     pub warnings: Vec<String>,
 }
@@ -304,18 +311,14 @@ fn resolve(
     };
     let log_level = match var("LOG_LEVEL") {
         None => tracing::Level::INFO,
-        Some(v) => match v.trim().to_ascii_lowercase().as_str() {
-            "trace" => tracing::Level::TRACE,
-            "debug" => tracing::Level::DEBUG,
-            "info" => tracing::Level::INFO,
-            "warn" | "warning" => tracing::Level::WARN,
-            "error" | "fatal" | "panic" => tracing::Level::ERROR,
-            _ => {
-                warnings.push(format!("LOG_LEVEL={v:?} is not a log level: info used"));
-                tracing::Level::INFO
-            }
-        },
+        Some(v) => crate::logging::parse_level(&v).unwrap_or_else(|| {
+            warnings.push(format!("LOG_LEVEL={v:?} is not a log level: info used"));
+            tracing::Level::INFO
+        }),
     };
+    let (log_format, format_warning) =
+        LogFormat::resolve(g.log_format, var("LOG_FORMAT").as_deref());
+    warnings.extend(format_warning);
 
     Ok(Settings {
         role,
@@ -338,6 +341,8 @@ fn resolve(
         profile_path,
         config_update_interval,
         log_level,
+        log_format,
+        exit_with_stdin: g.exit_with_stdin,
         warnings,
     })
 }
@@ -533,6 +538,27 @@ mod tests {
         assert_eq!(s.config_update_interval, Duration::from_secs(60));
         assert_eq!(s.warnings.len(), 2);
         assert!(s.transport_url.as_str().contains(".openshift-ptp."));
+    }
+
+    #[test]
+    fn log_format_flag_environment_and_exit_with_stdin() {
+        let s = run(&[], NODE).expect("valid");
+        assert_eq!(s.log_format, LogFormat::Text);
+        assert!(!s.exit_with_stdin);
+        let s = run(&[], &[NODE[0], ("LOG_FORMAT", "json")]).expect("valid");
+        assert_eq!(s.log_format, LogFormat::Json);
+        let s = run(&["--log-format=text"], &[NODE[0], ("LOG_FORMAT", "json")]).expect("valid");
+        assert_eq!(s.log_format, LogFormat::Text);
+        let s = run(&["-log-format", "json", "--exit-with-stdin"], NODE).expect("valid");
+        assert_eq!(s.log_format, LogFormat::Json);
+        assert!(s.exit_with_stdin);
+        let s = run(&[], &[NODE[0], ("LOG_FORMAT", "xml")]).expect("valid");
+        assert_eq!(s.log_format, LogFormat::Text);
+        assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
+        assert!(matches!(
+            err(&["--log-format=xml"], NODE),
+            CliError::Usage(_)
+        ));
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod config_task;
 mod engine_task;
 mod listeners;
 mod observer;
+mod parent;
 mod producer;
 mod replay;
 mod sidecar;
@@ -64,9 +65,17 @@ pub enum DaemonError {
     },
 }
 
-/// Runs the proxy in the role of `settings` until SIGTERM/SIGINT.
+/// Runs the proxy in the role of `settings` until SIGTERM/SIGINT (or, with
+/// `--exit-with-stdin`, until standard input closes: `parent.rs`).
 pub async fn run(settings: Settings) -> Result<(), DaemonError> {
-    run_until(settings, wait_for_signal()).await
+    let parent_gone = parent::gone(settings.exit_with_stdin);
+    let shutdown = async move {
+        tokio::select! {
+            () = wait_for_signal() => {}
+            () = parent_gone => {}
+        }
+    };
+    run_until(settings, shutdown).await
 }
 
 /// Runs the proxy in the role of `settings` until `shutdown` resolves.

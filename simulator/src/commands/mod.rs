@@ -23,6 +23,10 @@ pub mod token;
 #[derive(Debug, Parser)]
 #[command(name = "ptp-sim", version)]
 pub struct Cli {
+    /// Log output on stderr: text lines, or one JSON object per line
+    /// [default: $LOG_FORMAT, else text]; the level is $LOG_LEVEL (info)
+    #[arg(long, global = true, value_enum, value_name = "FORMAT")]
+    pub log_format: Option<ptp_event_proxy::logging::LogFormat>,
     #[command(subcommand)]
     pub command: Command,
 }

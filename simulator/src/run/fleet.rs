@@ -215,7 +215,7 @@ pub async fn run(s: &Scenario, opts: &FleetOptions) -> Result<FleetReport> {
     for i in 0..opts.nodes {
         let mut sc = s.clone();
         sc.node = format!("node-{i:03}.fleet.example");
-        let dir = tempfile::tempdir().context("temporary directory")?;
+        let dir = super::children::scratch_dir().context("temporary directory")?;
         let wire = Wire::shared(&dir.path().join("events.sock"), &sc.daemon.replay_level);
         let daemon = DaemonServer::start(wire.clone(), &sc.daemon).await?;
         let proxy = Proxy::start_at(&sc, &opts.proxy_bin, &daemon.url(), dir).await?;

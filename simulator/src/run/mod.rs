@@ -2,6 +2,7 @@
 //! binary), the fleet of real proxies, the recording consumer and the
 //! report.
 
+pub mod children;
 pub mod consumer;
 pub mod fleet;
 pub mod player;

@@ -10,8 +10,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use ptp_event_core::events::Resource;
-use tokio::process::{Child, Command};
+use tokio::process::Command;
 
+use super::children::{Owned, ScratchDir};
 use super::consumer::{subscribe, wait_ok, Consumer, Delivered, Silent};
 use super::player::play;
 use super::report::{Outcome, Received};
@@ -48,28 +49,48 @@ pub fn default_proxy_bin() -> PathBuf {
 }
 
 /// Builds the default proxy binary with cargo (same profile as this
-/// executable), so that `cargo run -p ptp-simulator -- demo` works on a
-/// fresh clone.
+/// executable), so that `cargo run --profile demo -p ptp-simulator -- demo`
+/// works on a fresh clone. Both packages are named, so that cargo resolves
+/// the features of the dependencies as it did for ptp-sim and builds only
+/// the proxy's `main.rs`, instead of a second set of dependencies.
 async fn build_proxy(bin: &Path) -> Result<()> {
-    let release = bin
-        .parent()
-        .and_then(Path::file_name)
-        .is_some_and(|p| p == "release");
+    let profile = match bin.parent().and_then(Path::file_name) {
+        Some(d) if d == "debug" => "dev".to_string(),
+        Some(d) => d.to_string_lossy().into_owned(),
+        None => "dev".to_string(),
+    };
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     eprintln!("{} not found: building it with cargo …", bin.display());
     let mut cmd = Command::new(cargo);
-    cmd.args([
-        "build",
-        "-p",
-        "ptp-event-proxy",
-        "--bin",
-        "cloud-event-proxy",
-    ]);
-    if release {
-        cmd.arg("--release");
+    // `cargo run` gave ptp-sim its package's CARGO_PKG_*/CARGO_MANIFEST_*
+    // variables; build scripts that watch them (ring's does) would rerun and
+    // rebuild half the dependencies if the inner cargo saw them.
+    for (key, _) in std::env::vars_os() {
+        let k = key.to_string_lossy();
+        if k.starts_with("CARGO_PKG_")
+            || k.starts_with("CARGO_MANIFEST_")
+            || matches!(
+                &*k,
+                "CARGO_CRATE_NAME" | "CARGO_BIN_NAME" | "CARGO_PRIMARY_PACKAGE"
+            )
+        {
+            cmd.env_remove(&key);
+        }
     }
+    cmd.args(["build", "--profile", &profile])
+        .arg("--manifest-path")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml"))
+        .args([
+            "-p",
+            "ptp-simulator",
+            "-p",
+            "ptp-event-proxy",
+            "--bin",
+            "cloud-event-proxy",
+        ]);
     let status = cmd
         .stdin(Stdio::null())
+        .kill_on_drop(true)
         .status()
         .await
         .context("running cargo to build cloud-event-proxy")?;
@@ -79,19 +100,16 @@ async fn build_proxy(bin: &Path) -> Result<()> {
     Ok(())
 }
 
-/// A free loopback port (bound and released).
-pub fn free_port() -> Result<u16> {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").context("bind 127.0.0.1:0")?;
-    Ok(l.local_addr().context("local address")?.port())
-}
-
-/// A running proxy with its scratch directories.
+/// A running proxy with its scratch directories. Dropping it kills the
+/// proxy, then removes the directory (`children.rs`).
 pub struct Proxy {
-    pub child: Child,
+    pub child: Owned,
+    /// `http://127.0.0.1:<api>/api/ocloudNotifications/v2`, once ready.
     pub api_base: String,
+    ready: PathBuf,
     pub socket: PathBuf,
     pub log: PathBuf,
-    _dir: tempfile::TempDir,
+    _dir: ScratchDir,
 }
 
 impl Proxy {
@@ -101,7 +119,7 @@ impl Proxy {
         s: &Scenario,
         bin: &Path,
         daemon_url: &str,
-        dir: tempfile::TempDir,
+        dir: ScratchDir,
     ) -> Result<Proxy> {
         if !bin.exists() && bin == default_proxy_bin() {
             build_proxy(bin).await?;
@@ -127,13 +145,11 @@ impl Proxy {
             .with_context(|| format!("write {}", tf.display()))?;
         let socket = dir.path().join("events.sock");
         let log = dir.path().join("proxy.log");
-        let api_port = free_port()?;
-        let metrics_port = free_port()?;
-        let transport_port = free_port()?;
+        let ready = dir.path().join("ready.json");
         let logf = std::fs::File::create(&log).context("proxy log file")?;
         let errf = logf.try_clone().context("proxy log file")?;
-        let child = Command::new(bin)
-            .arg("--socket")
+        let mut cmd = Command::new(bin);
+        cmd.arg("--socket")
             .arg(&socket)
             .arg("--ptp-config-dir")
             .arg(&cfg_dir)
@@ -141,27 +157,28 @@ impl Proxy {
             .arg(daemon_url)
             .arg("--store-path")
             .arg(&store)
-            .arg("--api-port")
-            .arg(api_port.to_string())
-            .arg("--metrics-addr")
-            .arg(format!("127.0.0.1:{metrics_port}"))
-            .arg("--transport-host")
-            .arg(format!("http://127.0.0.1:{transport_port}"))
+            // Port 0 everywhere; the bound ports come from the ready file.
+            .arg("--api-port=0")
+            .arg("--metrics-addr=127.0.0.1:0")
+            .arg("--transport-host=http://127.0.0.1:9043")
+            .arg("--ready-file")
+            .arg(&ready)
             .env("NODE_NAME", &s.node)
             .env("PTP_PROFILE_PATH", &prof_dir)
             .env(
                 "LOG_LEVEL",
                 std::env::var("LOG_LEVEL").unwrap_or_else(|_| "info".into()),
             )
-            .stdin(Stdio::null())
+            // The proxy stops when ptp-sim's end of its stdin closes.
+            .arg("--exit-with-stdin")
             .stdout(Stdio::from(logf))
-            .stderr(Stdio::from(errf))
-            .kill_on_drop(true)
-            .spawn()
-            .with_context(|| format!("start {}", bin.display()))?;
+            .stderr(Stdio::from(errf));
+        let child =
+            super::children::spawn(&mut cmd).with_context(|| format!("start {}", bin.display()))?;
         Ok(Proxy {
             child,
-            api_base: format!("http://127.0.0.1:{api_port}/api/ocloudNotifications/v2"),
+            api_base: String::new(),
+            ready,
             socket,
             log,
             _dir: dir,
@@ -171,11 +188,23 @@ impl Proxy {
     /// Waits for `/health` and the socket file, failing early if the proxy exits.
     pub async fn wait_ready(&mut self, client: &reqwest::Client, timeout: Duration) -> Result<()> {
         let deadline = Instant::now() + timeout;
-        let health = format!("{}/health", self.api_base);
         loop {
             if let Some(status) = self.child.try_wait().context("proxy status")? {
                 bail!("proxy exited early ({status}); log:\n{}", self.log_tail());
             }
+            if self.api_base.is_empty() {
+                if let Some(ports) = std::fs::read_to_string(&self.ready)
+                    .ok()
+                    .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+                {
+                    let port = |k: &str| ports[k].as_u64().unwrap_or(0);
+                    self.api_base = format!(
+                        "http://127.0.0.1:{}/api/ocloudNotifications/v2",
+                        port("api")
+                    );
+                }
+            }
+            let health = format!("{}/health", self.api_base);
             let step = (Instant::now() + Duration::from_millis(200)).min(deadline);
             if wait_ok(client, &health, step).await.is_ok() && self.socket.exists() {
                 return Ok(());
@@ -291,7 +320,7 @@ pub async fn run(s: &Scenario, opts: &RealOptions) -> Result<Outcome> {
         dead.push(Silent::start().await?);
     }
     // The daemon's wire needs the socket path before the proxy starts.
-    let dir = tempfile::tempdir().context("temporary directory")?;
+    let dir = super::children::scratch_dir().context("temporary directory")?;
     let socket = dir.path().join("events.sock");
     let wire = Wire::shared(&socket, &s.daemon.replay_level);
     let daemon = DaemonServer::start(wire.clone(), &s.daemon).await?;
