@@ -1,6 +1,6 @@
 //! Subscriptions on disk (spec events-and-metrics.md §8): the data model of
 //! `proxy-store.json`, atomic writes, loading with quarantine of unreadable
-//! files, and (in [`import`]) the one-time import of the reference proxy's
+//! files, and (in `import`) the one-time import of the reference proxy's
 //! files.
 //!
 //! The API is blocking; the async daemon calls it through `spawn_blocking`.

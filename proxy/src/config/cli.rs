@@ -226,6 +226,11 @@ pub struct ExplainCli {
     /// Output format
     #[arg(long, value_name = "FORMAT", value_enum, default_value = "table")]
     pub format: ExplainFormatArg,
+
+    /// Also draw the run as an SVG timeline (offsets with the threshold
+    /// band, state bands per resource, holdover timers, events, clock class)
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
 }
 
 pub use crate::logging::LogFormat;

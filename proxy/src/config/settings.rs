@@ -75,6 +75,8 @@ pub struct ExplainArgs {
     pub node: String,
     /// `--format`.
     pub format: ExplainFormat,
+    /// `--plot`.
+    pub plot: Option<PathBuf>,
 }
 
 /// The fully resolved, validated configuration of a run.
@@ -155,23 +157,11 @@ impl Settings {
                     ExplainFormatArg::Table => ExplainFormat::Table,
                     ExplainFormatArg::Jsonl => ExplainFormat::Jsonl,
                 },
+                plot: e.plot,
             })),
             Some(SubCommand::Validate) => Ok(Command::Validate(resolve(cli.global, env)?)),
             None => Ok(Command::Run(resolve(cli.global, env)?)),
         }
-    }
-
-    /// Short node name: the first DNS label of `NODE_NAME`.
-    pub fn short_node_name(&self) -> Option<&str> {
-        self.node_name
-            .as_deref()
-            .map(|n| n.split('.').next().unwrap_or(n))
-    }
-
-    /// Path of the threshold profile file, `$PTP_PROFILE_PATH/$NODE_NAME`.
-    pub fn profile_file(&self) -> Option<PathBuf> {
-        let node = self.node_name.as_deref()?;
-        profiles_file_path(&self.profile_path, node).ok()
     }
 }
 
@@ -393,10 +383,9 @@ mod tests {
         assert_eq!(s.config_dir, PathBuf::from("/var/run"));
         assert_eq!(s.profile_path, PathBuf::from("/etc/linuxptp"));
         assert_eq!(
-            s.profile_file(),
+            profiles_file_path(&s.profile_path, "compute-1.example.com").ok(),
             Some(PathBuf::from("/etc/linuxptp/compute-1.example.com"))
         );
-        assert_eq!(s.short_node_name(), Some("compute-1"));
         assert_eq!(s.config_update_interval, Duration::from_secs(60));
         assert_eq!(s.log_level, tracing::Level::INFO);
         assert!(s.read_socket);
@@ -518,7 +507,7 @@ mod tests {
         assert_eq!(s.node_ip.as_deref(), Some("10.0.0.7"));
         assert_eq!(s.ptp_plugin, None);
         assert_eq!(
-            s.profile_file(),
+            profiles_file_path(&s.profile_path, "n1.lab").ok(),
             Some(PathBuf::from("/tmp/profiles/n1.lab"))
         );
         assert_eq!(s.config_update_interval, Duration::from_secs(15));
@@ -652,6 +641,7 @@ mod tests {
                     thresholds: Some("t.json".into()),
                     node: "n1".into(),
                     format: ExplainFormat::Jsonl,
+                    plot: None,
                 }
             ),
             other => panic!("{other:?}"),

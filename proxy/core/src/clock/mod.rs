@@ -6,6 +6,7 @@
 
 mod current;
 mod derived;
+pub mod driver;
 mod effects;
 mod json_states;
 mod labels;
