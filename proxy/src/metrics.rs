@@ -84,6 +84,8 @@ pub struct Metrics {
     pub transport_receiver: GaugeVec,
     pub transport_status_check_published: GaugeVec,
     pub transport_connection_reset: Gauge,
+    /// `cne_store_write_errors_total` and `cne_store_writable` (store §8.2).
+    pub store: crate::store::StoreMetrics,
 }
 
 #[derive(Clone)]
@@ -273,6 +275,17 @@ impl Metrics {
         )
         .expect("static metric definition");
         register(&r, &transport_connection_reset);
+        let store = crate::store::StoreMetrics {
+            write_errors: IntCounter::new(
+                "cne_store_write_errors_total",
+                "store writes that failed (the change was not applied)",
+            )
+            .expect("static metric definition"),
+            writable: IntGauge::new("cne_store_writable", "1 = the store can be written, 0 = not")
+                .expect("static metric definition"),
+        };
+        register(&r, &store.write_errors);
+        register(&r, &store.writable);
         let m = Metrics {
             node: node.to_string(),
             ptp,
@@ -364,6 +377,7 @@ impl Metrics {
                 &["address", "status"],
             ),
             transport_connection_reset,
+            store,
             registry: r,
         };
         for reason in ["queue_full", "delivery_failed", "subscriber_removed"] {

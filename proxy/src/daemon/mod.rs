@@ -100,13 +100,19 @@ impl Foundation {
         node: &str,
         role: StoreRole,
     ) -> Result<Foundation, DaemonError> {
-        let (store, data, report) = Store::open(&settings.store_path, role)?;
+        let metrics = Metrics::new(node);
+        let observer = Arc::new(metrics.store.clone());
+        let metrics = Arc::new(Mutex::new(metrics));
+        let options = crate::store::StoreOptions {
+            observer,
+            ..Default::default()
+        };
+        let (store, data, report) = Store::open_with(&settings.store_path, role, options)?;
         tracing::info!(?report, path = %store.path().display(), "store opened");
         let last_sync = data
             .last_sync_state
             .as_deref()
             .and_then(SyncState::from_name);
-        let metrics = Arc::new(Mutex::new(Metrics::new(node)));
         let dead: Arc<OnceLock<observer::DeadHandler>> = Arc::new(OnceLock::new());
         let obs = Arc::new(observer::MetricsObserver::new(
             metrics.clone(),
@@ -182,7 +188,12 @@ async fn run_v2(
     Foundation::route_dead(&hub_cell, &hub, |hub, key| async move {
         hub.remove_dead(&key).await
     });
-    hub.persist_now().await?;
+    // Writes only what changed (new publisher ids); a store that cannot be
+    // written keeps them in memory (the store logged why) and never stops
+    // the proxy (events-and-metrics.md §8.2).
+    if let Err(e) = hub.persist_now().await {
+        tracing::warn!(error = %e, "new publisher ids are kept in memory only");
+    }
     // 3. Listeners.
     let metrics_listener = bind_tcp("metrics", &settings.metrics_addr).await?;
     let api_listener = bind_tcp("REST API", &format!("0.0.0.0:{port}")).await?;

@@ -54,7 +54,12 @@ pub(super) async fn run(
     super::Foundation::route_dead(&dead, &hub, |hub, key| async move {
         hub.remove_dead(&key).await
     });
-    hub.persist_now().await?;
+    // Writes only what changed (new publisher ids); a store that cannot be
+    // written keeps them in memory (the store logged why) and never stops
+    // the proxy (events-and-metrics.md §8.2).
+    if let Err(e) = hub.persist_now().await {
+        tracing::warn!(error = %e, "new publisher ids are kept in memory only");
+    }
     // 3. Listeners.
     let transport_port = settings
         .transport_url
