@@ -281,8 +281,11 @@ impl Metrics {
                 "store writes that failed (the change was not applied)",
             )
             .expect("static metric definition"),
-            writable: IntGauge::new("cne_store_writable", "1 = the store can be written, 0 = not")
-                .expect("static metric definition"),
+            writable: IntGauge::new(
+                "cne_store_writable",
+                "1 = the store can be written, 0 = not",
+            )
+            .expect("static metric definition"),
         };
         register(&r, &store.write_errors);
         register(&r, &store.writable);

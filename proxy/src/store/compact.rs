@@ -72,7 +72,11 @@ impl Shared {
         st.snapshot_len = bytes.len() as u64;
         let threshold = self.options.compact_min_bytes.max(st.snapshot_len);
         st.compaction_due = st.journal_len >= threshold;
-        tracing::debug!(seq, bytes = bytes.len(), "store: journal compacted into the snapshot");
+        tracing::debug!(
+            seq,
+            bytes = bytes.len(),
+            "store: journal compacted into the snapshot"
+        );
         Ok(())
     }
 
@@ -144,13 +148,15 @@ impl Shared {
 /// `apply` made a compaction due), compacts, and retries a failed
 /// compaction after a growing delay. It ends when every `Store` handle
 /// (and so the sender) is gone.
-pub(super) fn start(shared: Arc<Shared>) -> Option<mpsc::Sender<()>> {
+pub(super) fn start(
+    shared: Arc<Shared>,
+) -> Option<(mpsc::Sender<()>, std::thread::JoinHandle<()>)> {
     let (tx, rx) = mpsc::channel::<()>();
     let spawned = std::thread::Builder::new()
         .name("store-compactor".into())
         .spawn(move || run(&shared, &rx));
     match spawned {
-        Ok(_) => Some(tx),
+        Ok(handle) => Some((tx, handle)),
         Err(e) => {
             tracing::error!(error = %e, "store: compaction thread not started; compacting only on request");
             None

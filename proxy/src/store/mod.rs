@@ -171,11 +171,22 @@ impl std::fmt::Debug for Store {
     }
 }
 
-/// Owned by the handles only: dropping the last handle drops `wake`, which
-/// ends the compaction thread.
+/// Owned by the handles only: dropping the last handle ends the compaction
+/// thread (after a compaction in progress), so no write follows the drop.
 struct Inner {
     shared: Arc<Shared>,
     wake: Option<Mutex<mpsc::Sender<()>>>,
+    compactor: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Closing the channel wakes the thread; it returns.
+        self.wake = None;
+        if let Some(t) = self.compactor.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 /// Shared by the handles and the compaction thread.
@@ -322,3 +333,5 @@ impl Store {
 mod tests;
 #[cfg(test)]
 mod tests_faults;
+#[cfg(test)]
+mod tests_journal;

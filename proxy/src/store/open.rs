@@ -118,13 +118,17 @@ impl Store {
         }
         let data = shared.lock().image.to_data();
         let shared = Arc::new(shared);
-        let wake = if shared.options.background {
-            compact::start(shared.clone()).map(Mutex::new)
-        } else {
-            None
+        let (wake, compactor) = match shared.options.background {
+            true => compact::start(shared.clone())
+                .map_or((None, None), |(tx, t)| (Some(Mutex::new(tx)), Some(t))),
+            false => (None, None),
         };
         let store = Store {
-            inner: Arc::new(Inner { shared, wake }),
+            inner: Arc::new(Inner {
+                shared,
+                wake,
+                compactor,
+            }),
         };
         store.wake_compactor();
         Ok((store, data, report))

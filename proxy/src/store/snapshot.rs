@@ -53,8 +53,7 @@ pub(super) fn parse(bytes: &[u8]) -> Result<(StoreData, u64), String> {
         Some(other) => return Err(format!("unknown format {other}")),
         None => return Err("no format member".to_owned()),
     }
-    let data =
-        serde_json::from_slice(bytes).map_err(|e| format!("invalid store content: {e}"))?;
+    let data = serde_json::from_slice(bytes).map_err(|e| format!("invalid store content: {e}"))?;
     Ok((data, head.journal_seq.unwrap_or(0)))
 }
 
