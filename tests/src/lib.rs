@@ -44,6 +44,27 @@ pub fn workspace_bin(name: &str, package: &str) -> PathBuf {
         let release = dir.file_name().is_some_and(|d| d == "release");
         let mut cmd = std::process::Command::new(env!("CARGO"));
         cmd.args(["build", "--quiet", "-p", package, "--bin", name]);
+        // The variables cargo sets for a test process: a build script that
+        // tracks one (ring tracks CARGO_MANIFEST_DIR) would otherwise be
+        // rerun here and again by the next plain cargo command, rebuilding
+        // half the tree both times.
+        for (key, _) in std::env::vars_os() {
+            let k = key.to_string_lossy();
+            if k.starts_with("CARGO_PKG_")
+                || matches!(
+                    &*k,
+                    "CARGO_MANIFEST_DIR"
+                        | "CARGO_MANIFEST_PATH"
+                        | "CARGO_CRATE_NAME"
+                        | "CARGO_BIN_NAME"
+                        | "CARGO_PRIMARY_PACKAGE"
+                        | "CARGO_TARGET_TMPDIR"
+                        | "CARGO_RUSTC_CURRENT_DIR"
+                )
+            {
+                cmd.env_remove(&key);
+            }
+        }
         if release {
             cmd.arg("--release");
         }
@@ -153,6 +174,19 @@ impl Proxy {
         extra: &[&str],
         env: &[(&str, &str)],
     ) -> Result<Proxy> {
+        Self::start_wrapped(dirs, extra, env, &[]).await
+    }
+
+    /// As [`Proxy::start_with_env`], with the binary started through
+    /// `wrapper` (a program and its arguments; the binary's path and
+    /// arguments follow them), e.g. one that mounts the store read-only in
+    /// a private mount namespace and then `exec`s the binary (same pid).
+    pub async fn start_wrapped(
+        dirs: &Dirs,
+        extra: &[&str],
+        env: &[(&str, &str)],
+        wrapper: &[&str],
+    ) -> Result<Proxy> {
         let base = if extra.iter().any(|a| a.starts_with("--api-version=1")) {
             "/api/ocloudNotifications/v1"
         } else {
@@ -163,7 +197,14 @@ impl Proxy {
         let stderr_log = dirs.root.path().join(format!("proxy-{api_port}.log"));
         let log = std::fs::File::create(&stderr_log)?;
         let daemon_port = free_port();
-        let mut cmd = Command::new(proxy_bin());
+        let mut cmd = match wrapper.split_first() {
+            Some((program, args)) => {
+                let mut c = Command::new(program);
+                c.args(args).arg(proxy_bin());
+                c
+            }
+            None => Command::new(proxy_bin()),
+        };
         cmd.arg(format!("--api-port={api_port}"))
             .arg(format!("--metrics-addr=127.0.0.1:{metrics_port}"))
             .arg(format!("--store-path={}", dirs.store().display()))
