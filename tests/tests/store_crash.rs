@@ -151,7 +151,7 @@ async fn churn(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_changes_survive_sigkill_during_churn() -> Result<()> {
     let rounds = env_or("STORE_CRASH_ROUNDS", 30);
-    let seed = env_or("STORE_CRASH_SEED", 0x5eed_16);
+    let seed = env_or("STORE_CRASH_SEED", 0x005e_ed16);
     println!("store_crash: {rounds} rounds, seed {seed}");
     let started = Instant::now();
     let dirs = Dirs::new()?;

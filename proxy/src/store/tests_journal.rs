@@ -342,8 +342,10 @@ fn opening_writes_nothing_when_nothing_changed() {
 fn save_writes_only_the_difference() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let (store, _, _) = open_manual(tmp.path());
-    let mut data = StoreData::default();
-    data.subscriptions = (0..1000).map(|i| sub(&format!("s{i}"))).collect();
+    let mut data = StoreData {
+        subscriptions: (0..1000).map(|i| sub(&format!("s{i}"))).collect(),
+        ..StoreData::default()
+    };
     store.save(&data).expect("save");
     store.compact_now().expect("compact");
     data.subscriptions.push(sub("new"));
