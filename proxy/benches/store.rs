@@ -41,9 +41,17 @@ fn sub(i: usize) -> StoredSubscription {
     }
 }
 
+/// `STORE_BENCH_COMPACT_MIN` (bytes) overrides the compaction threshold,
+/// e.g. a huge value to measure the appends without compaction.
 fn open(dir: &std::path::Path) -> Store {
-    let (store, _, _) =
-        Store::open_with(dir, StoreRole::V2Producer, StoreOptions::default()).expect("open");
+    let mut options = StoreOptions::default();
+    if let Some(n) = std::env::var("STORE_BENCH_COMPACT_MIN")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        options.compact_min_bytes = n;
+    }
+    let (store, _, _) = Store::open_with(dir, StoreRole::V2Producer, options).expect("open");
     store
 }
 

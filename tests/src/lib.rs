@@ -17,6 +17,7 @@ use tokio::process::{Child, Command};
 
 pub mod bench;
 pub mod consumer;
+pub mod store;
 pub mod v1;
 pub use consumer::{Consumer, Reply};
 

@@ -180,6 +180,21 @@ async fn acknowledged_changes_survive_sigkill_during_churn() -> Result<()> {
                 "round {round}: acknowledged delete {id} came back"
             );
         }
+        // The files say the same as the API (an independent reader).
+        let on_disk = ptp_tests::store::stored(&dirs.store())?;
+        let stored: BTreeMap<String, String> = on_disk["subscriptions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|s| {
+                let field = |k: &str| s[k].as_str().unwrap_or("").to_string();
+                (field("id"), field("endpoint"))
+            })
+            .collect();
+        ensure!(
+            stored == list,
+            "round {round}: the store files and the API differ"
+        );
         // Operations in flight at the kill went either way: the list says.
         present = list;
         if round == rounds {
