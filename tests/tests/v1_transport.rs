@@ -125,7 +125,7 @@ async fn transport_endpoints_pushes_and_dead_client_removal() -> anyhow::Result<
     // DELETE of an unknown client is fine; NEW then DELETE empties the store.
     assert_eq!(register(transport, &client, "NEW").await?, 200);
     assert_eq!(register(transport, &client, "DELETE").await?, 200);
-    let v: Value = serde_json::from_str(&std::fs::read_to_string(&path)?)?;
+    let v = ptp_tests::store::stored(&store)?;
     assert_eq!(v["transportClients"], serde_json::json!([]));
     Ok(())
 }
