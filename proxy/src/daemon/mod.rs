@@ -32,7 +32,7 @@ use crate::delivery::{Delivery, DeliveryConfig};
 use crate::engine_link::EngineLink;
 use crate::metrics::Metrics;
 use crate::registry::{Registry, RegistrySettings, Role};
-use crate::store::{Store, StoreRole};
+use crate::store::{Store, StoreOptions, StoreRole};
 use ptp_event_core::linuxptp::SyncState;
 
 pub use config_task::{fetch_aliases, load_files};
@@ -103,13 +103,20 @@ pub async fn run_until(
     };
 
     // 1. Store, metrics, delivery.
-    let (store, data, report) = Store::open(&settings.store_path, store_role)?;
-    tracing::info!(?report, path = %store.path().display(), "store opened");
+    let metrics = Metrics::new(&node);
+    let (store, data, report) = Store::open_with(
+        &settings.store_path,
+        store_role,
+        StoreOptions {
+            observer: Arc::new(metrics.clone()),
+            ..Default::default()
+        },
+    )?;
+    tracing::info!(?report, path = %store.path().display(), writable = store.writable(), "store opened");
     let last_sync = data
         .last_sync_state
         .as_deref()
         .and_then(SyncState::from_name);
-    let metrics = Metrics::new(&node);
     let http = crate::http::client::outgoing()?;
     let dead: Arc<OnceLock<observer::DeadHandler>> = Arc::new(OnceLock::new());
     let obs = Arc::new(observer::MetricsObserver::new(

@@ -67,6 +67,8 @@ struct Families {
     transport_receiver: GaugeVec,
     transport_status_check_published: GaugeVec,
     transport_connection_reset: Gauge,
+    store_write_errors: IntCounter,
+    store_writable: IntGauge,
 }
 
 impl Metrics {
@@ -101,6 +103,18 @@ impl Metrics {
         )
         .expect("static metric definition");
         register(&r, &transport_connection_reset);
+        let store_write_errors = IntCounter::new(
+            "cne_store_write_errors_total",
+            "subscription store writes that failed",
+        )
+        .expect("static metric definition");
+        register(&r, &store_write_errors);
+        let store_writable = IntGauge::new(
+            "cne_store_writable",
+            "1 when the subscription store can be written, else 0",
+        )
+        .expect("static metric definition");
+        register(&r, &store_writable);
         let f = Families {
             ptp,
             events_published: gauge_vec(
@@ -188,6 +202,8 @@ impl Metrics {
                 &["address", "status"],
             ),
             transport_connection_reset,
+            store_write_errors,
+            store_writable,
             registry: r,
         };
         for reason in [
@@ -373,9 +389,36 @@ impl Metrics {
     }
 }
 
+/// The store reports its failed writes and its writable state here.
+impl crate::store::StoreObserver for Metrics {
+    fn write_failed(&self, _error: &crate::store::StoreError) {
+        self.inner.store_write_errors.inc();
+    }
+    fn writable_changed(&self, writable: bool) {
+        self.inner.store_writable.set(i64::from(writable));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::StoreObserver;
+
+    #[test]
+    fn store_reports_reach_their_families() {
+        let m = Metrics::new("n");
+        m.writable_changed(true);
+        let e = crate::store::StoreError::Format {
+            path: "/x".into(),
+            found: 2,
+        };
+        m.write_failed(&e);
+        m.write_failed(&e);
+        m.writable_changed(false);
+        let t = text(&m);
+        assert!(t.contains("cne_store_write_errors_total 2"), "{t}");
+        assert!(t.contains("cne_store_writable 0"), "{t}");
+    }
 
     fn text(m: &Metrics) -> String {
         String::from_utf8(m.render()).expect("utf8")

@@ -2,8 +2,9 @@
 //! sidecar's registration (NEW merges its subscriptions, DELETE removes
 //! it), persisted in `transportClients`.
 
-use super::state::{Change, State};
+use super::state::State;
 use super::{Registry, RegistryError};
+use crate::store::StoreChange;
 use crate::store::{TransportClient, TransportSubscription};
 
 /// The operation of a registration.
@@ -36,7 +37,9 @@ impl Registry {
                 .find(|c| c.client_id == reg.client_id);
             let changes = match reg.action {
                 Action::Delete => match existing {
-                    Some(_) => vec![Change::RemoveClients(vec![reg.client_id.clone()])],
+                    Some(_) => vec![StoreChange::RemoveTransportClients(vec![reg
+                        .client_id
+                        .clone()])],
                     None => Vec::new(),
                 },
                 Action::New => {
@@ -51,7 +54,7 @@ impl Registry {
                             c.subscriptions.push(s.clone());
                         }
                     }
-                    vec![Change::PutClient(c)]
+                    vec![StoreChange::PutTransportClient(c)]
                 }
             };
             Ok::<_, RegistryError>((changes, ()))

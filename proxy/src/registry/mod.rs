@@ -32,7 +32,7 @@ use ptp_event_core::events::{Resource, V1Format};
 
 pub use clients::{Action, ClientRegistration};
 pub use commit::RegistryError;
-pub use state::{client_id, Change, TRANSPORT_KEY_PREFIX};
+pub use state::{client_id, TRANSPORT_KEY_PREFIX};
 pub use v1::{V1CreateError, V1Sub};
 pub use v2::{CreateError, NewSubscription, Reservation, SubscriptionInfo};
 

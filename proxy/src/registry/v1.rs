@@ -4,9 +4,10 @@
 
 use std::time::{Duration, SystemTime};
 
-use super::state::{Active, Change, State};
+use super::state::{Active, State};
 use super::{lock, RegMsg, Registry, RegistryError, Role};
 use crate::delivery::{Outgoing, Url};
+use crate::store::StoreChange;
 use crate::store::{Api, StoredSubscription};
 use ptp_event_core::events::{rfc3339, v1_event_with_source, EventData, Resource};
 
@@ -84,7 +85,10 @@ impl Registry {
                     uri_location: new.uri_location.clone(),
                     created: rfc3339(SystemTime::now()),
                 };
-                Ok((vec![Change::AddSubscription(stored)], (new.clone(), true)))
+                Ok((
+                    vec![StoreChange::PutSubscription(stored)],
+                    (new.clone(), true),
+                ))
             })
             .await?;
         if is_new {
@@ -121,7 +125,7 @@ impl Registry {
             .commit(|st: &State| {
                 if st.of(Api::V1).any(|a| a.id == id) {
                     Ok::<_, RegistryError>((
-                        vec![Change::RemoveSubscriptions(vec![id.to_string()])],
+                        vec![StoreChange::RemoveSubscriptions(vec![id.to_string()])],
                         true,
                     ))
                 } else {
@@ -142,7 +146,7 @@ impl Registry {
             let changes = if ids.is_empty() {
                 Vec::new()
             } else {
-                vec![Change::RemoveSubscriptions(ids)]
+                vec![StoreChange::RemoveSubscriptions(ids)]
             };
             Ok::<_, RegistryError>((changes, ()))
         })

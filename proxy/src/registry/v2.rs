@@ -6,9 +6,10 @@ use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
-use super::state::{Change, Pending, State};
+use super::state::{Pending, State};
 use super::{lock, Registry, RegistryError};
 use crate::delivery::Url;
+use crate::store::StoreChange;
 use crate::store::{Api, StoredSubscription};
 use ptp_event_core::clock::Snapshot;
 use ptp_event_core::events::{placeholder, rfc3339, v2_event, EventData, Resource, Value};
@@ -177,8 +178,10 @@ impl Registry {
             id: stored.id.clone(),
             uri_location: stored.uri_location.clone(),
         };
-        self.commit(|_: &State| Ok::<_, CreateError>((vec![Change::AddSubscription(stored)], ())))
-            .await?;
+        self.commit(|_: &State| {
+            Ok::<_, CreateError>((vec![StoreChange::PutSubscription(stored)], ()))
+        })
+        .await?;
         tracing::info!(subscription = %info.id, resource = %info.resource, endpoint = %info.endpoint, "subscription created");
         Ok(info)
     }
@@ -204,7 +207,7 @@ impl Registry {
         self.commit(|st: &State| {
             if st.of(Api::V2).any(|a| a.id == id) {
                 Ok::<_, RegistryError>((
-                    vec![Change::RemoveSubscriptions(vec![id.to_string()])],
+                    vec![StoreChange::RemoveSubscriptions(vec![id.to_string()])],
                     true,
                 ))
             } else {
@@ -221,7 +224,7 @@ impl Registry {
             let changes = if ids.is_empty() {
                 Vec::new()
             } else {
-                vec![Change::RemoveSubscriptions(ids)]
+                vec![StoreChange::RemoveSubscriptions(ids)]
             };
             Ok::<_, RegistryError>((changes, ()))
         })
