@@ -17,9 +17,9 @@
 //!
 //! The API is blocking; the async daemon calls it through `spawn_blocking`.
 //! A [`Store`] is a cheap `Clone + Send + Sync` handle; writes through any
-//! clone are serialised by one internal lock. Files: [`model`] (the data),
-//! [`change`] (what `apply` takes), [`image`] (the store's own copy),
-//! [`journal`], [`snapshot`], `open`, `write`, `compact`, and [`import`]
+//! clone are serialised by one internal lock. Files: `model.rs` (the data),
+//! `change.rs` (what `apply` takes), `image.rs` (the store's own copy),
+//! `journal.rs`, `snapshot.rs`, `open`, `write`, `compact`, and `import.rs`
 //! (the reference proxy's files).
 
 mod change;
