@@ -989,3 +989,32 @@ fn unknown_config_rejected() {
         LineResult::Parsed
     );
 }
+
+/// socket-and-lines.md §1.5: a replayed port line (level suffix kept) is
+/// handled as a role change only; a stale `SLAVE to FAULTY` replayed after
+/// live data moves no state, and the live line of the same transition does.
+#[test]
+fn s6_replayed_port_lines_change_roles_only() {
+    for state in [SyncState::Locked, SyncState::Freerun] {
+        let mut h = oc_in(Some(state));
+        let replayed = "ptp4l[100.000]: [ptp4l.0.config:5] port 1 (ens2f0): SLAVE to FAULTY on FAULT_DETECTED (FT_UNSPECIFIED)";
+        let fx = h.fx(1.0, replayed);
+        assert!(fx.events().next().is_none(), "{state:?}: {:?}", shown(&fx));
+        assert_eq!(sets(&fx, Family::InterfaceRole), vec![3.0], "role stored");
+        assert_eq!(h.deadline(), None);
+        // Back to SLAVE (replayed too), then the live fault: HOLDOVER.
+        let _ = h.fx(
+            2.0,
+            "ptp4l[100.000]: [ptp4l.0.config:5] port 1 (ens2f0): UNCALIBRATED to SLAVE on MASTER_CLOCK_SELECTED",
+        );
+        let fx = h.fx(
+            3.0,
+            &k3(C0, 1, "ens2f0", "SLAVE to FAULTY on FAULT_DETECTED"),
+        );
+        assert!(
+            shown(&fx).iter().any(|e| e.contains("HOLDOVER")),
+            "{state:?}: {:?}",
+            shown(&fx)
+        );
+    }
+}
