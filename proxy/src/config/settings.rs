@@ -77,6 +77,19 @@ pub struct ExplainArgs {
     pub format: ExplainFormat,
 }
 
+/// The security flags as given (`None`: not given); their values are
+/// checked by `http::security::SecuritySettings::parse` (security.md).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SecurityFlags {
+    pub auth_config: Option<String>,
+    pub consumer_ca: Option<String>,
+    pub consumer_cert: Option<String>,
+    pub consumer_key: Option<String>,
+    pub endpoint_allow: Option<String>,
+    pub max_subscriptions: Option<String>,
+    pub api_addr: Option<String>,
+}
+
 /// The fully resolved, validated configuration of a run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
@@ -128,6 +141,9 @@ pub struct Settings {
     /// Hidden `--exit-with-stdin`: stop when standard input closes (the
     /// simulator's pipe), so the proxy never outlives its parent.
     pub exit_with_stdin: bool,
+    /// `--auth-config`, `--consumer-*`, `--endpoint-allow`,
+    /// `--max-subscriptions`, `--api-addr` as given.
+    pub security: SecurityFlags,
     /// Problems that fell back to defaults, to be logged once logging is set up.
     pub warnings: Vec<String>,
 }
@@ -343,6 +359,15 @@ fn resolve(
         log_level,
         log_format,
         exit_with_stdin: g.exit_with_stdin,
+        security: SecurityFlags {
+            auth_config: g.auth_config,
+            consumer_ca: g.consumer_ca,
+            consumer_cert: g.consumer_cert,
+            consumer_key: g.consumer_key,
+            endpoint_allow: g.endpoint_allow,
+            max_subscriptions: g.max_subscriptions,
+            api_addr: g.api_addr,
+        },
         warnings,
     })
 }

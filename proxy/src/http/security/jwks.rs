@@ -304,8 +304,8 @@ mod tests {
 
     #[test]
     fn only_signature_keys_of_accepted_kinds_are_kept() {
-        let p256 = crate::security::testjwt::Signer::es256("ec-1");
-        let rsa = crate::security::testjwt::Signer::rs256("rsa-1");
+        let p256 = crate::http::security::testjwt::Signer::es256("ec-1");
+        let rsa = crate::http::security::testjwt::Signer::rs256("rsa-1");
         let mut enc = p256.jwk();
         enc["kid"] = "enc".into();
         enc["use"] = "enc".into();
