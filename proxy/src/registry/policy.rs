@@ -65,8 +65,7 @@ impl Registry {
     pub(super) fn held(st: &State, api: Api) -> usize {
         st.of(api).count()
             + st.pending.len()
-            + st
-                .data
+            + st.data
                 .transport_clients
                 .iter()
                 .map(|c| c.subscriptions.len())

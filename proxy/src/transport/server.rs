@@ -98,11 +98,14 @@ async fn subscription(
 ) -> Result<StatusCode, Problem> {
     let subject = headers.get("ce-subject").and_then(|v| v.to_str().ok());
     let doc = super::doc::parse(&body, subject).map_err(|e| Problem::bad_request(e.to_string()))?;
-    st.registry.register_client(doc).await.map_err(|e| match e {
-        RegisterError::Admission(a) => a.problem(),
-        e @ RegisterError::Endpoint(_) => Problem::bad_request(e.to_string()),
-        e @ RegisterError::Registry(_) => Problem::internal(e.to_string()),
-    })?;
+    st.registry
+        .register_client(doc)
+        .await
+        .map_err(|e| match e {
+            RegisterError::Admission(a) => a.problem(),
+            e @ RegisterError::Endpoint(_) => Problem::bad_request(e.to_string()),
+            e @ RegisterError::Registry(_) => Problem::internal(e.to_string()),
+        })?;
     Ok(StatusCode::OK)
 }
 

@@ -181,7 +181,10 @@ mod tests {
                 "/subscriptions/{id}",
                 endpoint(
                     "DELETE",
-                    protect(axum::routing::delete(|| async { StatusCode::NO_CONTENT }), g),
+                    protect(
+                        axum::routing::delete(|| async { StatusCode::NO_CONTENT }),
+                        g,
+                    ),
                 ),
             )
             .route("/health", endpoint("GET", get(|| async { "OK" })));
