@@ -400,6 +400,38 @@ mod tests {
     }
 
     #[test]
+    fn security_flags_are_handed_over_as_given() {
+        let s = run(&[], NODE).expect("valid");
+        assert_eq!(s.security, SecurityFlags::default());
+        let s = run(
+            &[
+                "--auth-config=/etc/auth.json",
+                "-consumer-ca=/ca.pem",
+                "--consumer-cert",
+                "/c.pem",
+                "--consumer-key=/k.pem",
+                "--endpoint-allow=10.0.0.0/8",
+                "--max-subscriptions=5",
+                "--api-addr=127.0.0.1",
+            ],
+            NODE,
+        )
+        .expect("valid");
+        assert_eq!(
+            s.security,
+            SecurityFlags {
+                auth_config: Some("/etc/auth.json".into()),
+                consumer_ca: Some("/ca.pem".into()),
+                consumer_cert: Some("/c.pem".into()),
+                consumer_key: Some("/k.pem".into()),
+                endpoint_allow: Some("10.0.0.0/8".into()),
+                max_subscriptions: Some("5".into()),
+                api_addr: Some("127.0.0.1".into()),
+            }
+        );
+    }
+
+    #[test]
     fn defaults_v2() {
         let s = run(&[], NODE).expect("valid");
         assert_eq!(s.role, ProxyRole::V2Producer);
