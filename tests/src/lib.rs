@@ -19,6 +19,7 @@ pub mod bench;
 pub mod consumer;
 pub mod daemon;
 pub mod openapi;
+pub mod security;
 pub mod store;
 pub mod v1;
 pub use consumer::{Consumer, Reply};

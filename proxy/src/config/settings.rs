@@ -79,6 +79,19 @@ pub struct ExplainArgs {
     pub plot: Option<PathBuf>,
 }
 
+/// The security flags as given (`None`: not given); their values are
+/// checked by `http::security::SecuritySettings::parse` (security.md).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SecurityFlags {
+    pub auth_config: Option<String>,
+    pub consumer_ca: Option<String>,
+    pub consumer_cert: Option<String>,
+    pub consumer_key: Option<String>,
+    pub endpoint_allow: Option<String>,
+    pub max_subscriptions: Option<String>,
+    pub api_addr: Option<String>,
+}
+
 /// The fully resolved, validated configuration of a run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
@@ -130,6 +143,9 @@ pub struct Settings {
     /// Hidden `--exit-with-stdin`: stop when standard input closes (the
     /// simulator's pipe), so the proxy never outlives its parent.
     pub exit_with_stdin: bool,
+    /// `--auth-config`, `--consumer-*`, `--endpoint-allow`,
+    /// `--max-subscriptions`, `--api-addr` as given.
+    pub security: SecurityFlags,
     /// Problems that fell back to defaults, to be logged once logging is set up.
     pub warnings: Vec<String>,
 }
@@ -333,6 +349,15 @@ fn resolve(
         log_level,
         log_format,
         exit_with_stdin: g.exit_with_stdin,
+        security: SecurityFlags {
+            auth_config: g.auth_config,
+            consumer_ca: g.consumer_ca,
+            consumer_cert: g.consumer_cert,
+            consumer_key: g.consumer_key,
+            endpoint_allow: g.endpoint_allow,
+            max_subscriptions: g.max_subscriptions,
+            api_addr: g.api_addr,
+        },
         warnings,
     })
 }
@@ -362,6 +387,38 @@ mod tests {
 
     fn err(args: &[&str], env: &[(&str, &str)]) -> CliError {
         run(args, env).expect_err("should fail")
+    }
+
+    #[test]
+    fn security_flags_are_handed_over_as_given() {
+        let s = run(&[], NODE).expect("valid");
+        assert_eq!(s.security, SecurityFlags::default());
+        let s = run(
+            &[
+                "--auth-config=/etc/auth.json",
+                "-consumer-ca=/ca.pem",
+                "--consumer-cert",
+                "/c.pem",
+                "--consumer-key=/k.pem",
+                "--endpoint-allow=10.0.0.0/8",
+                "--max-subscriptions=5",
+                "--api-addr=127.0.0.1",
+            ],
+            NODE,
+        )
+        .expect("valid");
+        assert_eq!(
+            s.security,
+            SecurityFlags {
+                auth_config: Some("/etc/auth.json".into()),
+                consumer_ca: Some("/ca.pem".into()),
+                consumer_cert: Some("/c.pem".into()),
+                consumer_key: Some("/k.pem".into()),
+                endpoint_allow: Some("10.0.0.0/8".into()),
+                max_subscriptions: Some("5".into()),
+                api_addr: Some("127.0.0.1".into()),
+            }
+        );
     }
 
     #[test]

@@ -20,6 +20,7 @@ use prometheus::{
 };
 
 use crate::delivery::{AttemptResult, DropReason};
+use crate::http::security::AuthOutcome;
 use families::{counter_vec, gauge_vec, register};
 use ptp::PtpFamilies;
 pub use ptp::PtpWriter;
@@ -69,6 +70,7 @@ struct Families {
     transport_connection_reset: Gauge,
     store_write_errors: IntCounter,
     store_writable: IntGauge,
+    api_auth: IntCounterVec,
 }
 
 impl Metrics {
@@ -204,6 +206,12 @@ impl Metrics {
             transport_connection_reset,
             store_write_errors,
             store_writable,
+            api_auth: counter_vec(
+                &r,
+                "cne_api_auth_total",
+                "requests to protected API routes, by bearer-token outcome",
+                &["outcome"],
+            ),
             registry: r,
         };
         for reason in [
@@ -383,6 +391,22 @@ impl Metrics {
         }
     }
 
+    /// Bearer tokens are required: every `cne_api_auth_total` series is
+    /// shown from 0 (without tokens the family has no series).
+    pub fn api_auth_enabled(&self) {
+        for o in AuthOutcome::ALL {
+            self.inner.api_auth.with_label_values(&[o.label()]);
+        }
+    }
+
+    /// One request to a protected route, by its token's outcome.
+    pub fn api_auth(&self, outcome: AuthOutcome) {
+        self.inner
+            .api_auth
+            .with_label_values(&[outcome.label()])
+            .inc();
+    }
+
     /// A peer reset the connection of a transport delivery.
     pub fn transport_connection_reset(&self) {
         self.inner.transport_connection_reset.inc();
@@ -441,6 +465,24 @@ mod tests {
             "cne_api_subscriptions{status=\"active\"} 3",
             "cne_api_publishers{status=\"active\"} 7",
             "cne_events_dropped_total{reason=\"queue_full\"} 0",
+        ] {
+            assert!(t.contains(line), "{line} missing in\n{t}");
+        }
+    }
+
+    #[test]
+    fn auth_outcomes_appear_once_tokens_are_required() {
+        let m = Metrics::new("n");
+        assert!(!text(&m).contains("cne_api_auth_total"));
+        m.api_auth_enabled();
+        m.api_auth(AuthOutcome::Forbidden);
+        let t = text(&m);
+        for line in [
+            "cne_api_auth_total{outcome=\"ok\"} 0",
+            "cne_api_auth_total{outcome=\"missing\"} 0",
+            "cne_api_auth_total{outcome=\"invalid\"} 0",
+            "cne_api_auth_total{outcome=\"forbidden\"} 1",
+            "cne_api_auth_total{outcome=\"unavailable\"} 0",
         ] {
             assert!(t.contains(line), "{line} missing in\n{t}");
         }

@@ -57,6 +57,9 @@ pub enum CreateError {
     InitialNotification { uri: String, reason: String },
     #[error("the engine is not running")]
     NoEngine,
+    /// `--endpoint-allow` or `--max-subscriptions`.
+    #[error(transparent)]
+    Admission(#[from] super::Admission),
     #[error(transparent)]
     Registry(#[from] RegistryError),
 }
@@ -106,6 +109,7 @@ impl Registry {
         let Some(kind) = Resource::from_v2_address(&new.resource) else {
             return Err(CreateError::UnknownResource(new.resource.clone()));
         };
+        self.admit_count(Registry::held(&st, Api::V2), 1)?;
         let id = uuid::Uuid::new_v4().to_string();
         st.pending.push(Pending {
             id: id.clone(),
@@ -120,15 +124,19 @@ impl Registry {
         })
     }
 
-    /// Steps 6–8 of §3.3 for a reservation: the initial notification, then
-    /// persist and activate. The reservation is released on failure.
+    /// Steps 6–8 of §3.3 for a reservation: the endpoint allow-list, the
+    /// initial notification, then persist and activate. The reservation is
+    /// released on failure.
     pub async fn v2_create(
         &self,
         new: NewSubscription,
         reservation: Reservation,
     ) -> Result<SubscriptionInfo, CreateError> {
         let Reservation { id, kind, values } = reservation;
-        let result = self.v2_activate(&new, &id, kind, values).await;
+        let result = match self.admit_endpoint(&new.url).await {
+            Ok(()) => self.v2_activate(&new, &id, kind, values).await,
+            Err(e) => Err(e.into()),
+        };
         if result.is_err() {
             lock(&self.state).pending.retain(|p| p.id != id);
         }
