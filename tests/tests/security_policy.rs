@@ -25,9 +25,7 @@ fn flap(i: usize) -> String {
 }
 
 fn stored(dirs: &Dirs) -> anyhow::Result<Value> {
-    Ok(serde_json::from_str(&std::fs::read_to_string(
-        dirs.store().join("proxy-store.json"),
-    )?)?)
+    ptp_tests::store::stored(&dirs.store())
 }
 
 #[tokio::test]
