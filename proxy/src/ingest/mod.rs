@@ -14,6 +14,6 @@ mod connection;
 mod framer;
 
 pub use accept::{accept_loop, SocketContext};
-pub use batch::{LineBatch, QueuedBatch, BATCH_LINES, QUEUE_CAPACITY};
+pub use batch::{LineBatch, Protocol, QueuedBatch, BATCH_LINES, QUEUE_CAPACITY};
 pub use bind::{bind, SocketError};
 pub use framer::{Framed, Framer, MAX_LINE};
