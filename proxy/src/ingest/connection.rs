@@ -73,7 +73,8 @@ pub(super) async fn read(mut stream: UnixStream, ctx: Arc<SocketContext>) {
                 Protocol::Json => Kind::Json,
                 Protocol::LogLines => Kind::Other,
             };
-            ctx.metrics.socket_lines(kind, LineResult::Rejected, rejected);
+            ctx.metrics
+                .socket_lines(kind, LineResult::Rejected, rejected);
         }
         for lines in batches.drain(..) {
             let batch = QueuedBatch {
