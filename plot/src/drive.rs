@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use ptp_event_core::clock::{Effects, Engine, LineResult, Now};
-use ptp_event_core::events::EventData;
+use ptp_event_core::events::{daemon, EventData};
 use ptp_event_core::linuxptp::{parse, Control, LogLine};
 use ptp_event_core::node_config::NodeConfig;
 
@@ -106,6 +106,21 @@ impl Driver {
             self.engine.on_config(self.cfg.clone());
             self.recorder.on_config(&self.cfg);
         }
+        self.record(t, &fx);
+        Some(fx)
+    }
+
+    /// One daemon JSON message at `t` seconds (next-generation.md §1),
+    /// through `Engine::on_message`; a rejected one is recorded as
+    /// rejected. Events carry the message's timestamp, else virtual time.
+    pub fn message(&mut self, t: f64, text: &str) -> Option<Effects> {
+        self.advance(t);
+        let t = self.now;
+        let Ok(msg) = daemon::parse(text) else {
+            self.rejected.push((t, text.to_string()));
+            return None;
+        };
+        let fx = self.engine.on_message(&msg, at(t));
         self.record(t, &fx);
         Some(fx)
     }

@@ -19,8 +19,17 @@ use super::report::{Outcome, Received};
 use super::virtual_time::join_values;
 use crate::daemon::{DaemonServer, Wire};
 use crate::scenario::expect::resource_name;
+use crate::scenario::format::Protocol;
 use crate::scenario::node::{node_config, threshold_file};
-use crate::scenario::{build, check, Observed, Scenario};
+use crate::scenario::{build, check, Observed, Scenario, Timeline};
+
+/// The timeline of a scenario in its protocol.
+pub fn timeline(s: &Scenario) -> Timeline {
+    match s.protocol {
+        Protocol::Lines => build(s),
+        Protocol::Json => super::json::timeline(s),
+    }
+}
 
 /// Options of a real run.
 #[derive(Debug, Clone)]
@@ -309,7 +318,7 @@ fn event_data(r: &Received, resource: Resource) -> ptp_event_core::events::Event
 
 /// Runs one scenario against the real proxy binary.
 pub async fn run(s: &Scenario, opts: &RealOptions) -> Result<Outcome> {
-    let tl = build(s);
+    let tl = timeline(s);
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
         .build()
@@ -372,7 +381,7 @@ pub async fn run(s: &Scenario, opts: &RealOptions) -> Result<Outcome> {
         let events: Vec<Observed> = received.iter().map(|r: &Received| r.obs.clone()).collect();
         let failures = check(&s.expect, &events, &finals, opts.slack);
         let mut problems = Vec::new();
-        if daemon.emit_logs_count() == 0 {
+        if s.protocol == Protocol::Lines && daemon.emit_logs_count() == 0 {
             problems.push("the proxy never called GET /emit-logs".to_string());
         }
         // The plot of a real run: the lines as sent, the events as received.
@@ -398,7 +407,10 @@ pub async fn run(s: &Scenario, opts: &RealOptions) -> Result<Outcome> {
         }
         Ok::<_, anyhow::Error>(Outcome {
             scenario: s.name.clone(),
-            mode: "real",
+            mode: match s.protocol {
+                Protocol::Lines => "real time",
+                Protocol::Json => "real time, JSON messages",
+            },
             guards: s.guards.clone(),
             known_failure: s.known_failure.clone(),
             timeline: tl,

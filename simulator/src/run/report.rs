@@ -23,6 +23,7 @@ pub struct Received {
 #[derive(Debug, Clone)]
 pub struct Outcome {
     pub scenario: String,
+    /// `virtual time` or `real time`, and the protocol when it is JSON.
     pub mode: &'static str,
     /// The field failure the scenario guards against.
     pub guards: String,
@@ -79,7 +80,7 @@ impl Outcome {
     /// state-changing lines (everything except periodic offsets) are shown.
     pub fn render(&self, verbose: bool) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "== scenario {} ({} time)", self.scenario, self.mode);
+        let _ = writeln!(out, "== scenario {} ({})", self.scenario, self.mode);
         if !self.guards.is_empty() {
             let _ = writeln!(out, "   guards: {}", self.guards);
         }
