@@ -96,6 +96,12 @@ fn real_mode_json_messages_pass_the_same_expectations() {
         text.contains("== scenario gm-loss-freerun (real time, JSON messages)"),
         "{text}"
     );
+    // The simulated daemon read the proxy's status_request and answered it.
+    assert!(
+        text.contains("(1 status_request(s) from the proxy answered)"),
+        "{text}"
+    );
+    assert!(!text.contains("never wrote a status_request"), "{text}");
     // Every scenario of the virtual library passes as JSON messages except
     // the one whose point is a CMD RESTART (JSON states outlive it).
     let mut paths: Vec<PathBuf> = std::fs::read_dir(scenarios_dir())

@@ -384,6 +384,10 @@ pub async fn run(s: &Scenario, opts: &RealOptions) -> Result<Outcome> {
         if s.protocol == Protocol::Lines && daemon.emit_logs_count() == 0 {
             problems.push("the proxy never called GET /emit-logs".to_string());
         }
+        let status_requests = wire.lock().await.status_requests;
+        if s.protocol == Protocol::Json && status_requests == 0 {
+            problems.push("the proxy never wrote a status_request line".to_string());
+        }
         // The plot of a real run: the lines as sent, the events as received.
         let mut rec = ptp_timeline::Recorder::new(&s.node, &node_config(s));
         rec.title(format!("{} (real time, cloud-event-proxy)", s.name));
@@ -420,6 +424,7 @@ pub async fn run(s: &Scenario, opts: &RealOptions) -> Result<Outcome> {
             problems,
             plot: Some(rec.finish(0.0)),
             replays: daemon.replay_count(),
+            status_requests,
             replayed: Vec::new(),
         })
     }

@@ -39,6 +39,9 @@ pub struct Outcome {
     pub plot: Option<ptp_timeline::Timeline>,
     /// How many daemon replays the proxy triggered.
     pub replays: usize,
+    /// How many `status_request` lines the proxy wrote on JSON connections
+    /// (real runs).
+    pub status_requests: usize,
     /// The replayed lines with their time (virtual runs).
     pub replayed: Vec<(f64, String)>,
 }
@@ -133,6 +136,13 @@ impl Outcome {
                 out,
                 "          ({} daemon replay(s) on /emit-logs)",
                 self.replays
+            );
+        }
+        if self.status_requests > 0 {
+            let _ = writeln!(
+                out,
+                "          ({} status_request(s) from the proxy answered)",
+                self.status_requests
             );
         }
         for p in &self.problems {

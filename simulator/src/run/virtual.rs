@@ -106,6 +106,7 @@ pub fn drive_lines(s: &Scenario, tl: &Timeline) -> Driven {
         driver,
         replays,
         replayed,
+        status_requests: 0,
     }
 }
 
@@ -188,5 +189,6 @@ pub fn run(s: &Scenario) -> Outcome {
         plot: Some(run.timeline),
         replays,
         replayed,
+        status_requests: 0,
     }
 }
