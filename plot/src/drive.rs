@@ -3,7 +3,7 @@
 
 use ptp_event_core::clock::driver::Driver as Core;
 use ptp_event_core::clock::{Effects, Engine, LineResult};
-use ptp_event_core::events::EventData;
+use ptp_event_core::events::{daemon, EventData};
 use ptp_event_core::linuxptp::{parse, Control, LogLine};
 use ptp_event_core::node_config::NodeConfig;
 
@@ -86,6 +86,21 @@ impl Driver {
         if line == LogLine::Control(Control::Restart) {
             self.recorder.on_config(self.core.config());
         }
+        self.record(t, &fx);
+        Some(fx)
+    }
+
+    /// One daemon JSON message at `t` seconds (next-generation.md §1),
+    /// through `Engine::on_message`; a rejected one is recorded as
+    /// rejected. Events carry the message's timestamp, else virtual time.
+    pub fn message(&mut self, t: f64, text: &str) -> Option<Effects> {
+        self.advance(t);
+        let t = self.core.now();
+        let Ok(msg) = daemon::parse(text) else {
+            self.rejected.push((t, text.to_string()));
+            return None;
+        };
+        let fx = self.core.message(&msg);
         self.record(t, &fx);
         Some(fx)
     }

@@ -227,3 +227,37 @@ proptest! {
         }
     }
 }
+
+/// Scenarios run in both protocols (`protocol = "json"`: the newer
+/// daemon's JSON messages) with the same expectations; the real-mode CI
+/// runs `gm-loss-freerun` and `synce-lock-loss-recovery` in JSON too
+/// (`tests/tests/scenarios_real.rs`).
+pub const BOTH_PROTOCOLS: [&str; 6] = [
+    "gm-loss-freerun",
+    "link-fault",
+    "tgm-gnss-loss",
+    "synce-lock-loss-recovery",
+    "clock-class-degradation",
+    "dual-nic-one-lost",
+];
+
+#[test]
+fn scenarios_give_the_same_events_in_both_protocols() {
+    use crate::scenario::format::Protocol;
+    for name in BOTH_PROTOCOLS {
+        let path = scenarios_dir().join(format!("{name}.toml"));
+        let mut s = Scenario::load(&path).expect("valid scenario");
+        let lines = virtual_time::run(&s);
+        s.protocol = Protocol::Json;
+        let json = virtual_time::run(&s);
+        assert_eq!(json.verdict(), Verdict::Pass, "{}", json.render(false));
+        assert!(json.problems.is_empty(), "{}", json.render(false));
+        assert!(json.timeline.lines.iter().all(|l| l.text.starts_with('{')));
+        assert_eq!(
+            json.event_lines(),
+            lines.event_lines(),
+            "{name}: the JSON run publishes what the log-line run does"
+        );
+        assert_eq!(json.finals, lines.finals, "{name}");
+    }
+}

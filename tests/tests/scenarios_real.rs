@@ -80,6 +80,50 @@ fn real_mode_subset_passes() {
     assert!(text.contains("daemon replay(s) on /emit-logs"), "{text}");
 }
 
+/// The same scenarios as the newer daemon's JSON messages
+/// (next-generation.md §1), on one JSON connection to the real binary,
+/// with the same expectations as their log-line runs above.
+#[test]
+fn real_mode_json_messages_pass_the_same_expectations() {
+    let names = ["gm-loss-freerun.toml", "synce-lock-loss-recovery.toml"];
+    let mut args: Vec<std::ffi::OsString> = vec!["run".into(), "--json".into()];
+    args.extend(names.iter().map(|n| scenario(n).into_os_string()));
+    let refs: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+    let (ok, text) = sim(&refs);
+    assert!(ok, "{text}");
+    assert!(text.contains("2 scenario(s), 2 passed, 0 failed"), "{text}");
+    assert!(
+        text.contains("== scenario gm-loss-freerun (real time, JSON messages)"),
+        "{text}"
+    );
+    // The simulated daemon read the proxy's status_request and answered it.
+    assert!(
+        text.contains("(1 status_request(s) from the proxy answered)"),
+        "{text}"
+    );
+    assert!(!text.contains("never wrote a status_request"), "{text}");
+    // Every scenario of the virtual library passes as JSON messages except
+    // the one whose point is a CMD RESTART (JSON states outlive it).
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(scenarios_dir())
+        .expect("scenarios dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .filter(|p| !p.ends_with("restart-restores-clock-class.toml"))
+        .collect();
+    paths.sort();
+    let mut args: Vec<&std::ffi::OsStr> =
+        vec!["run".as_ref(), "--virtual".as_ref(), "--json".as_ref()];
+    args.extend(paths.iter().map(|p| p.as_os_str()));
+    let (ok, text) = sim(&args);
+    assert!(ok, "{text}");
+    let summary = text.lines().last().unwrap_or_default();
+    assert!(
+        summary.starts_with(&format!("{} scenario(s), ", paths.len()))
+            && summary.contains(" 0 failed"),
+        "{summary}"
+    );
+}
+
 #[test]
 fn every_scenario_passes_in_virtual_time_through_the_binary() {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(scenarios_dir())

@@ -1,5 +1,7 @@
 //! The engine task: waits on configuration updates, engine queries, the
-//! next holdover deadline and the line queue; feeds parse → engine and
+//! next holdover deadline and the line queue; feeds parse → engine (log
+//! lines to `on_line`, daemon JSON messages to `on_message`, in queue
+//! order) and
 //! carries out the effects (metrics, fan-out through the registry, the
 //! sync-state writer, configuration requests). It never waits on IO: files
 //! and `/port-aliases` come from the configuration task as messages, and
@@ -18,10 +20,11 @@ use tokio::sync::{mpsc, watch};
 
 use super::config_task::{ConfigRequest, ConfigUpdate};
 use crate::engine_link::Query;
-use crate::ingest::QueuedBatch;
+use crate::ingest::{Protocol, QueuedBatch};
 use crate::metrics::{Metrics, PtpWriter};
 use crate::registry::Registry;
 use ptp_event_core::clock::{Effect, Effects, Engine, LineResult, Now};
+use ptp_event_core::events::daemon;
 use ptp_event_core::linuxptp::{parse, Control, Kind, LogLine, SyncState};
 
 /// Longest pause of line intake after a `CMD RESTART`.
@@ -102,15 +105,21 @@ impl EngineTask {
                 }
                 batch = self.inputs.lines.recv(), if paused.is_none() => {
                     let Some(q) = batch else { return };
-                    if q.epoch < self.epoch {
-                        continue; // read before a CMD RESTART: the old configuration's
-                    }
                     // One clock reading per batch: its lines arrived together.
                     let at = now();
                     let mut counts = LineCounts::default();
-                    for text in q.lines.iter() {
-                        if self.line(text, at, &mut counts) {
-                            break; // CMD RESTART: the rest of the batch is the old configuration's
+                    if q.protocol == Protocol::Json {
+                        // The daemon's decisions outlive a CMD RESTART
+                        // (`Engine::on_restart` keeps them): never discarded.
+                        for text in q.lines.iter() {
+                            self.message(text, at, &mut counts);
+                        }
+                    } else if q.epoch >= self.epoch {
+                        // (Older: read before a CMD RESTART, the old configuration's.)
+                        for text in q.lines.iter() {
+                            if self.line(text, at, &mut counts) {
+                                break; // CMD RESTART: the rest of the batch is the old configuration's
+                            }
                         }
                     }
                     counts.flush(&self.out.metrics);
@@ -131,6 +140,21 @@ impl EngineTask {
             }
         };
         self.apply(fx);
+    }
+
+    /// One line of a JSON connection (next-generation.md §1).
+    fn message(&mut self, text: &str, now: Now, counts: &mut LineCounts) {
+        match daemon::parse(text) {
+            Ok(msg) => {
+                counts.add(Kind::Json, LineResult::Parsed);
+                let fx = self.engine.on_message(&msg, now);
+                self.apply(fx);
+            }
+            Err(e) => {
+                counts.add(Kind::Json, LineResult::Rejected);
+                tracing::debug!(error = %e, line = %text, "daemon JSON message rejected");
+            }
+        }
     }
 
     /// One line; returns true after a `CMD RESTART`.

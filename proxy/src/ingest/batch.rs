@@ -1,5 +1,9 @@
 //! What travels from the connection readers to the engine task: batches of
-//! framed lines with the configuration epoch they were read in.
+//! framed lines with the configuration epoch they were read in and the
+//! protocol of their connection (log lines or daemon JSON messages: one
+//! queue for both, so the order of reading is the order of processing).
+
+pub use ptp_event_core::events::daemon::Protocol;
 
 /// Lines per queued batch.
 pub const BATCH_LINES: usize = 64;
@@ -12,6 +16,8 @@ pub const QUEUE_CAPACITY: usize = 4096 / BATCH_LINES;
 #[derive(Debug)]
 pub struct QueuedBatch {
     pub epoch: u64,
+    /// The protocol of the connection the lines were read from.
+    pub protocol: Protocol,
     pub lines: LineBatch,
 }
 

@@ -16,7 +16,7 @@ mod context;
 mod framer;
 
 pub use accept::accept_loop;
-pub use batch::{LineBatch, QueuedBatch, BATCH_LINES, QUEUE_CAPACITY};
+pub use batch::{LineBatch, Protocol, QueuedBatch, BATCH_LINES, QUEUE_CAPACITY};
 pub use bind::{bind, SocketError};
 pub use context::SocketContext;
 pub use framer::{Framed, Framer, MAX_LINE};

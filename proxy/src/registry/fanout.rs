@@ -1,14 +1,16 @@
 //! Fan-out of published events (events-and-metrics.md §7.1): each event is
 //! serialised once per envelope and appended to the queue of every
-//! subscriber whose subscription address equals the event's full address;
-//! a subscriber receives each event once. The v1 consumer sidecar forwards
+//! subscriber with a subscription that selects it (the event's full
+//! address; next-generation.md §2 for v4 addresses); a subscriber receives
+//! each event once, even when its subscriptions overlap. The v1 consumer sidecar forwards
 //! the transport events it receives to its local subscriptions.
 
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
+use super::state::State;
 use super::{lock, Registry, Role};
-use crate::delivery::{HeaderName, HeaderValue, Outgoing, SubscriberKey};
+use crate::delivery::{HeaderName, HeaderValue, Outgoing};
 use crate::store::Api;
 use ptp_event_core::events::{transport_event, v2_event, EventData, IncomingEvent, Resource};
 
@@ -31,13 +33,22 @@ impl Registry {
         }
     }
 
+    /// An event goes to every subscriber with a subscription whose address
+    /// selects it (next-generation.md §2: exact addresses, `.`, node
+    /// patterns, inclusive paths), once per subscriber: under the first of
+    /// its subscriptions that matches, in creation order
+    /// (the rule of `ptp_event_core::events::delivered_for`), active ones before pending ones.
     fn publish_v2(&self, data: &EventData, time: SystemTime, published_at: Instant) {
-        let suffix = data.resource.suffix();
+        let resource = data.resource;
+        let suffix = resource.suffix();
         self.metrics.event_published(suffix);
-        let address = data.resource.address(self.node());
+        let node = self.node();
         let mut st = lock(&self.state);
-        let wanted = st.of(Api::V2).any(|a| a.resource == address)
-            || st.pending.iter().any(|p| p.resource == address);
+        let wanted = st.of(Api::V2).any(|a| a.selects(resource, node))
+            || st
+                .pending
+                .iter()
+                .any(|p| p.selector.matches(resource, node));
         if !wanted {
             return;
         }
@@ -51,20 +62,34 @@ impl Registry {
             resource: suffix,
             api: "v2",
         };
-        for p in st.pending.iter_mut().filter(|p| p.resource == address) {
-            let item = outgoing(&p.id);
-            p.buffer.push(item);
-        }
-        let mut seen: Vec<&SubscriberKey> = Vec::new();
-        for a in st.of(Api::V2).filter(|a| a.resource == address) {
+        let State { subs, pending, .. } = &mut *st;
+        // Endpoints (one per subscriber) that already have this event.
+        let mut served: Vec<&str> = Vec::new();
+        for a in subs.iter().filter(|a| a.api == Api::V2) {
             let Some(t) = &a.target else { continue };
-            if seen.contains(&&t.key) {
+            if !a.selects(resource, node) || served.contains(&a.endpoint.as_str()) {
                 continue;
             }
-            seen.push(&t.key);
+            served.push(&a.endpoint);
             if let Err(e) = self.delivery.enqueue(&t.key, &t.url, outgoing(&a.id)) {
                 tracing::warn!(subscriber = %t.key, error = %e, "event not queued");
             }
+        }
+        // A pending subscription holds the event for after its initial
+        // notification, unless its subscriber already has it.
+        let mut held: Vec<usize> = Vec::new();
+        for (i, p) in pending.iter().enumerate() {
+            if !p.selector.matches(resource, node) || served.contains(&p.endpoint.as_str()) {
+                continue;
+            }
+            served.push(&p.endpoint);
+            held.push(i);
+        }
+        drop(served);
+        for i in held {
+            let p = &mut pending[i];
+            let item = outgoing(&p.id);
+            p.buffer.push(item);
         }
     }
 

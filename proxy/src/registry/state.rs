@@ -7,6 +7,7 @@ use delivery::{SubscriberKey, SubscriptionTag, Url};
 use crate::delivery;
 use crate::delivery::Outgoing;
 use crate::store::{Api, StoreChange, StoreData, StoredSubscription, TransportClient};
+use ptp_event_core::events::{Resource, Selector};
 
 /// Prefix of the delivery keys of transport clients (application endpoints
 /// use the bare client id of their URL).
@@ -79,6 +80,19 @@ pub struct Active {
     pub uri_location: String,
     /// `None` for a v1 subscription without endpoint.
     pub target: Option<Target>,
+    /// What a v2 subscription's address selects (next-generation.md §2);
+    /// `None` for v1 and for a stored address that names no resource.
+    pub selector: Option<Selector>,
+}
+
+impl Active {
+    /// A v2 event of `resource` on `node` is delivered for this
+    /// subscription.
+    pub fn selects(&self, resource: Resource, node: &str) -> bool {
+        self.selector
+            .as_ref()
+            .is_some_and(|s| s.matches(resource, node))
+    }
 }
 
 /// A registered consumer sidecar (v1 producer).
@@ -94,6 +108,7 @@ pub struct Client {
 pub struct Pending {
     pub id: String,
     pub resource: String,
+    pub selector: Selector,
     pub endpoint: String,
     pub buffer: Vec<Outgoing>,
 }
@@ -237,6 +252,9 @@ fn active(s: &StoredSubscription) -> Active {
         id: s.id.clone(),
         resource: s.resource.clone(),
         target: target(&endpoint),
+        selector: (s.api == Api::V2)
+            .then(|| Selector::parse(&s.resource))
+            .flatten(),
         endpoint,
         uri_location: s.uri_location.clone(),
     }

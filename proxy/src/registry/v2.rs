@@ -12,7 +12,7 @@ use crate::delivery::Url;
 use crate::store::StoreChange;
 use crate::store::{Api, StoredSubscription};
 use ptp_event_core::clock::Snapshot;
-use ptp_event_core::events::{placeholder, rfc3339, v2_event, EventData, Resource, Value};
+use ptp_event_core::events::{rfc3339, v2_event, EventData, Selector};
 
 /// A subscription as the v2 API shows it (rest-api.md §3.2), members in the
 /// spec's order.
@@ -38,12 +38,17 @@ pub struct NewSubscription {
     pub url: Url,
 }
 
-/// A reserved (resource, endpoint) pair: step 6's snapshot values.
+/// A reserved (resource, endpoint) pair: what the address selects and
+/// step 6's events from the snapshot of the reservation's instant.
 #[derive(Debug, Clone)]
 pub struct Reservation {
     pub id: String,
-    pub kind: Resource,
-    pub values: Option<Vec<Value>>,
+    pub selector: Selector,
+    /// The initial notification, one POST each, in publisher order
+    /// (`Snapshot::initial_notification`): one event for a full address,
+    /// one per resource with data for an inclusive one, none for a v4
+    /// address of another node.
+    pub events: Vec<EventData>,
 }
 
 /// Why a subscription was not created.
@@ -106,7 +111,7 @@ impl Registry {
                 id: p.id.clone(),
             }));
         }
-        let Some(kind) = Resource::from_v2_address(&new.resource) else {
+        let Some(selector) = Selector::parse(&new.resource) else {
             return Err(CreateError::UnknownResource(new.resource.clone()));
         };
         self.admit_count(Registry::held(&st, Api::V2), 1)?;
@@ -114,13 +119,15 @@ impl Registry {
         st.pending.push(Pending {
             id: id.clone(),
             resource: new.resource.clone(),
+            selector: selector.clone(),
             endpoint: new.endpoint.clone(),
             buffer: Vec::new(),
         });
+        let events = snapshot.initial_notification(&selector, self.node());
         Ok(Reservation {
             id,
-            kind,
-            values: snapshot.values(kind).map(<[_]>::to_vec),
+            selector,
+            events,
         })
     }
 
@@ -132,9 +139,13 @@ impl Registry {
         new: NewSubscription,
         reservation: Reservation,
     ) -> Result<SubscriptionInfo, CreateError> {
-        let Reservation { id, kind, values } = reservation;
+        let Reservation {
+            id,
+            selector,
+            events,
+        } = reservation;
         let result = match self.admit_endpoint(&new.url).await {
-            Ok(()) => self.v2_activate(&new, &id, kind, values).await,
+            Ok(()) => self.v2_activate(&new, &id, &selector, events).await,
             Err(e) => Err(e.into()),
         };
         if result.is_err() {
@@ -147,31 +158,35 @@ impl Registry {
         &self,
         new: &NewSubscription,
         id: &str,
-        kind: Resource,
-        values: Option<Vec<Value>>,
+        selector: &Selector,
+        events: Vec<EventData>,
     ) -> Result<SubscriptionInfo, CreateError> {
         let node = self.node();
-        if new.resource != kind.address(node) {
-            tracing::warn!(
-                resource = %new.resource,
-                expected = %kind.address(node),
-                "subscription address does not name this node exactly; it will receive no pushes"
-            );
+        if !selector.serves_node(node) {
+            if selector.is_v4() {
+                tracing::info!(
+                    resource = %new.resource,
+                    node,
+                    "subscription names other nodes; another node's proxy serves it"
+                );
+            } else if let Some(kind) = selector.resource() {
+                tracing::warn!(
+                    resource = %new.resource,
+                    expected = %kind.address(node),
+                    "subscription address does not name this node exactly; it will receive no pushes"
+                );
+            }
         }
-        let data = match values {
-            Some(values) => EventData {
-                resource: kind,
-                values,
-            },
-            None => placeholder(kind, node),
-        };
-        let body = v2_event(&data, &uuid::Uuid::new_v4(), SystemTime::now());
-        self.initial_notification(&new.url, body)
-            .await
-            .map_err(|reason| CreateError::InitialNotification {
-                uri: new.endpoint.clone(),
-                reason,
-            })?;
+        // One POST per event, in order, each with its own attempt.
+        for data in &events {
+            let body = v2_event(data, &uuid::Uuid::new_v4(), SystemTime::now());
+            self.initial_notification(&new.url, body)
+                .await
+                .map_err(|reason| CreateError::InitialNotification {
+                    uri: new.endpoint.clone(),
+                    reason,
+                })?;
+        }
         let stored = StoredSubscription {
             api: Api::V2,
             id: id.to_string(),

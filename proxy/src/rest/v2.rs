@@ -21,7 +21,7 @@ use crate::http::url::endpoint_url;
 use crate::http::{Flavor, Problem};
 use crate::registry::{CreateError, NewSubscription, Registry, RegistryError, SubscriptionInfo};
 use crate::store::StoredPublisher;
-use ptp_event_core::events::{v2_event, EventData, Resource};
+use ptp_event_core::events::{v2_array, v2_event, Selector};
 
 /// Base path of the v2 API.
 pub const BASE: &str = "/api/ocloudNotifications/v2";
@@ -230,29 +230,37 @@ async fn fallback(st: V2State, method: Method, uri: Uri) -> Response {
     }
 }
 
+/// §3.5 with next-generation.md §2: a full address answers one CloudEvent,
+/// an inclusive one (`…/sync`, `…/sync/ptp-status`) a JSON array of the
+/// current-state events of every resource under it with data, in publisher
+/// order; 404 when nothing has data. (A `.` node segment cannot be used
+/// here: path cleaning redirects it, rest-api.md §2.1.)
 async fn current_state(st: &V2State, address: &str) -> Result<Response, Problem> {
     let count = |ok: bool| st.registry.metrics().status_check(address, ok, false);
-    let Some(resource) = Resource::from_v2_address(address) else {
+    let Some(selector) = Selector::parse(address) else {
         count(false);
         return Err(Problem::not_found(format!(
             "resource {address} is not published"
         )));
     };
-    let values = st
+    let node = st.registry.node().to_string();
+    let inclusive = selector.is_inclusive();
+    let events = st
         .engine
-        .ask(move |s| s.values(resource).map(<[_]>::to_vec))
+        .ask(move |s| s.current_state(&selector, &node))
         .await
-        .flatten();
-    let Some(values) = values else {
+        .unwrap_or_default();
+    if events.is_empty() {
         count(false);
         return Err(Problem::not_found(format!("no data yet for {address}")));
-    };
+    }
     count(true);
-    Ok(event_body(v2_event(
-        &EventData { resource, values },
-        &uuid::Uuid::new_v4(),
-        SystemTime::now(),
-    )))
+    let now = SystemTime::now();
+    Ok(event_body(if inclusive {
+        v2_array(&events, uuid::Uuid::new_v4, now)
+    } else {
+        v2_event(&events[0], &uuid::Uuid::new_v4(), now)
+    }))
 }
 
 #[cfg(test)]

@@ -50,6 +50,10 @@ pub enum Command {
         /// Write the timeline as SVG (one file per scenario when several).
         #[arg(long, value_name = "FILE.svg")]
         plot: Option<PathBuf>,
+        /// Run every scenario as the newer daemon's JSON messages
+        /// (`protocol = "json"`), whatever its file says.
+        #[arg(long)]
+        json: bool,
         /// Scenario files.
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
@@ -61,6 +65,9 @@ pub enum Command {
         socket: PathBuf,
         #[arg(long, default_value_t = 1.0)]
         speed: f64,
+        /// Speak the newer daemon's JSON messages instead of log lines.
+        #[arg(long)]
+        json: bool,
     },
     /// Replay a captured log with its original timing.
     Replay {
@@ -166,6 +173,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             proxy_bin,
             verbose,
             plot,
+            json,
             scenarios,
         } => {
             let args = run::RunArgs {
@@ -174,6 +182,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 proxy_bin,
                 verbose,
                 plot,
+                json,
             };
             run::main(args, &scenarios).await
         }
@@ -181,7 +190,8 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             scenario,
             socket,
             speed,
-        } => play::main(&scenario, &socket, speed).await,
+            json,
+        } => play::main(&scenario, &socket, speed, json).await,
         Command::Replay {
             logfile,
             socket,

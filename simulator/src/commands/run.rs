@@ -1,4 +1,4 @@
-//! `ptp-sim run [--virtual] [--speed X] [--proxy-bin PATH] [--plot FILE.svg] SCENARIO...`
+//! `ptp-sim run [--virtual] [--json] [--speed X] [--proxy-bin PATH] [--plot FILE.svg] SCENARIO...`
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use crate::run::real::{default_proxy_bin, RealOptions};
 use crate::run::report::{Outcome, Verdict};
 use crate::run::{real, virtual_time};
+use crate::scenario::format::Protocol;
 use crate::scenario::Scenario;
 
 /// Options of `ptp-sim run`.
@@ -20,6 +21,8 @@ pub struct RunArgs {
     /// SVG timeline: the file itself for one scenario, else
     /// `<stem>-<scenario>.svg` beside it.
     pub plot: Option<PathBuf>,
+    /// Every scenario as JSON messages (`protocol = "json"`).
+    pub json: bool,
 }
 
 /// Where the plot of `scenario` goes.
@@ -48,7 +51,10 @@ pub async fn main(args: RunArgs, files: &[PathBuf]) -> Result<ExitCode> {
     let mut failed = Vec::new();
     let mut xfail = Vec::new();
     for f in files {
-        let s = Scenario::load(f)?;
+        let mut s = Scenario::load(f)?;
+        if args.json {
+            s.protocol = Protocol::Json;
+        }
         let outcome = if args.virtual_mode {
             virtual_time::run(&s)
         } else {

@@ -3,15 +3,24 @@
 //! connection), shared by the player and the `/emit-logs` handler so that
 //! a replay and the live lines of the event handler never interleave
 //! mid-line, and the replay log always matches what was written.
+//!
+//! What the proxy writes back is read too: on a JSON connection it asks
+//! for the daemon's states with a `status_request` line
+//! (next-generation.md §1), and the wire answers as the newer daemon does,
+//! with the latest message of each (type, iface) sent so far.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context, Result};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::UnixStream;
+use tokio::sync::mpsc;
+
+use ptp_event_core::events::daemon::{self, STATUS_REQUEST};
 
 use super::ReplayLog;
 use crate::scenario::generators::HANDLER;
@@ -19,7 +28,15 @@ use crate::scenario::generators::HANDLER;
 /// The connections and what was sent on them.
 pub struct Wire {
     socket: PathBuf,
-    conns: HashMap<String, UnixStream>,
+    conns: HashMap<String, OwnedWriteHalf>,
+    /// The latest JSON message line per (type, iface), for the answer to a
+    /// `status_request`.
+    json_states: BTreeMap<(String, String), String>,
+    /// `status_request` lines the proxy wrote, answered.
+    pub status_requests: usize,
+    /// Connections on which the proxy asked for the states.
+    requests_tx: mpsc::UnboundedSender<String>,
+    requests_rx: Option<mpsc::UnboundedReceiver<String>>,
     /// What the daemon would replay now.
     pub log: ReplayLog,
     /// Connections opened so far.
@@ -49,25 +66,55 @@ pub async fn connect(path: &Path, deadline: Instant) -> Result<UnixStream> {
 impl Wire {
     /// A wire to `socket`; port lines are replayed with `level`.
     pub fn new(socket: &Path, level: &str) -> Wire {
+        let (requests_tx, requests_rx) = mpsc::unbounded_channel();
         Wire {
             socket: socket.to_path_buf(),
             conns: HashMap::new(),
+            json_states: BTreeMap::new(),
+            status_requests: 0,
+            requests_tx,
+            requests_rx: Some(requests_rx),
             log: ReplayLog::new(level),
             opened: 0,
             restarting: false,
         }
     }
 
-    /// Shared form.
+    /// Shared form, answering the proxy's `status_request` lines (call it
+    /// inside the tokio runtime).
     pub fn shared(socket: &Path, level: &str) -> SharedWire {
-        Arc::new(tokio::sync::Mutex::new(Wire::new(socket, level)))
+        let mut wire = Wire::new(socket, level);
+        let requests = wire.requests_rx.take();
+        let shared = Arc::new(tokio::sync::Mutex::new(wire));
+        if let Some(rx) = requests {
+            tokio::spawn(answer_status_requests(Arc::downgrade(&shared), rx));
+        }
+        shared
     }
 
     async fn open(&mut self, conn: &str) -> Result<()> {
         if !self.conns.contains_key(conn) {
             let s = connect(&self.socket, Instant::now() + Duration::from_secs(5)).await?;
-            self.conns.insert(conn.to_string(), s);
+            let (rd, wr) = s.into_split();
+            tokio::spawn(read_back(rd, conn.to_string(), self.requests_tx.clone()));
+            self.conns.insert(conn.to_string(), wr);
             self.opened += 1;
+        }
+        Ok(())
+    }
+
+    /// Answers a `status_request` on `conn`: the latest message of each
+    /// (type, iface), stamped now.
+    async fn answer_status_request(&mut self, conn: &str) -> Result<()> {
+        self.status_requests += 1;
+        let now = SystemTime::now();
+        let lines: Vec<String> = self
+            .json_states
+            .values()
+            .map(|l| crate::run::json::stamped(l, now))
+            .collect();
+        for line in lines {
+            self.write(conn, &line).await?;
         }
         Ok(())
     }
@@ -120,6 +167,12 @@ impl Wire {
         self.restarting = false;
         self.write(conn, text).await?;
         self.log.record(text);
+        if text.starts_with('{') {
+            if let Ok(m) = daemon::parse(text) {
+                let key = (m.body.message_type().as_str().to_string(), m.iface);
+                self.json_states.insert(key, text.to_string());
+            }
+        }
         Ok(())
     }
 
@@ -133,5 +186,30 @@ impl Wire {
             self.write(HANDLER, &line).await?;
         }
         Ok(true)
+    }
+}
+
+/// Reads what the proxy writes on one connection until it closes; a
+/// `status_request` line asks for the states on that connection.
+async fn read_back(rd: OwnedReadHalf, conn: String, requests: mpsc::UnboundedSender<String>) {
+    let mut lines = BufReader::new(rd).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        if line.trim() == STATUS_REQUEST && requests.send(conn.clone()).is_err() {
+            return;
+        }
+    }
+}
+
+/// Answers `status_request`s while the wire exists.
+async fn answer_status_requests(
+    wire: Weak<tokio::sync::Mutex<Wire>>,
+    mut requests: mpsc::UnboundedReceiver<String>,
+) {
+    while let Some(conn) = requests.recv().await {
+        let Some(wire) = wire.upgrade() else { return };
+        let mut w = wire.lock().await;
+        if let Err(e) = w.answer_status_request(&conn).await {
+            tracing::debug!(error = %e, "status_request not answered");
+        }
     }
 }

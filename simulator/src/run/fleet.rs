@@ -21,7 +21,7 @@ use super::real::Proxy;
 use super::virtual_time;
 use crate::daemon::{DaemonServer, Wire};
 use crate::scenario::expect::resource_name;
-use crate::scenario::{build, Scenario};
+use crate::scenario::Scenario;
 
 /// The largest fleet `ptp-sim fleet` starts.
 pub const MAX_NODES: usize = 200;
@@ -205,7 +205,7 @@ pub async fn run(s: &Scenario, opts: &FleetOptions) -> Result<FleetReport> {
         bail!("--nodes must be between 1 and {MAX_NODES}");
     }
     let (plan, expected) = plan(s);
-    let tl = build(s);
+    let tl = super::real::timeline(s);
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()

@@ -5,6 +5,7 @@
 pub mod children;
 pub mod consumer;
 pub mod fleet;
+pub mod json;
 pub mod player;
 pub mod procstat;
 pub mod real;

@@ -29,7 +29,9 @@ pub async fn play(
         if l.reconnect {
             w.close(&l.conn).await;
         }
-        w.send(&l.conn, &l.text).await?;
+        // JSON messages are stamped when written, as the daemon does.
+        let text = super::json::stamped(&l.text, std::time::SystemTime::now());
+        w.send(&l.conn, &text).await?;
         if l.hangup {
             w.close_all().await;
         }

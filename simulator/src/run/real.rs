@@ -19,8 +19,17 @@ use super::report::{Outcome, Received};
 use super::virtual_time::join_values;
 use crate::daemon::{DaemonServer, Wire};
 use crate::scenario::expect::resource_name;
+use crate::scenario::format::Protocol;
 use crate::scenario::node::{node_config, threshold_file};
-use crate::scenario::{build, check, Observed, Scenario};
+use crate::scenario::{build, check, Observed, Scenario, Timeline};
+
+/// The timeline of a scenario in its protocol.
+pub fn timeline(s: &Scenario) -> Timeline {
+    match s.protocol {
+        Protocol::Lines => build(s),
+        Protocol::Json => super::json::timeline(s),
+    }
+}
 
 /// Options of a real run.
 #[derive(Debug, Clone)]
@@ -309,7 +318,7 @@ fn event_data(r: &Received, resource: Resource) -> ptp_event_core::events::Event
 
 /// Runs one scenario against the real proxy binary.
 pub async fn run(s: &Scenario, opts: &RealOptions) -> Result<Outcome> {
-    let tl = build(s);
+    let tl = timeline(s);
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
         .build()
@@ -372,8 +381,12 @@ pub async fn run(s: &Scenario, opts: &RealOptions) -> Result<Outcome> {
         let events: Vec<Observed> = received.iter().map(|r: &Received| r.obs.clone()).collect();
         let failures = check(&s.expect, &events, &finals, opts.slack);
         let mut problems = Vec::new();
-        if daemon.emit_logs_count() == 0 {
+        if s.protocol == Protocol::Lines && daemon.emit_logs_count() == 0 {
             problems.push("the proxy never called GET /emit-logs".to_string());
+        }
+        let status_requests = wire.lock().await.status_requests;
+        if s.protocol == Protocol::Json && status_requests == 0 {
+            problems.push("the proxy never wrote a status_request line".to_string());
         }
         // The plot of a real run: the lines as sent, the events as received.
         let mut rec = ptp_timeline::Recorder::new(&s.node, &node_config(s));
@@ -398,7 +411,10 @@ pub async fn run(s: &Scenario, opts: &RealOptions) -> Result<Outcome> {
         }
         Ok::<_, anyhow::Error>(Outcome {
             scenario: s.name.clone(),
-            mode: "real",
+            mode: match s.protocol {
+                Protocol::Lines => "real time",
+                Protocol::Json => "real time, JSON messages",
+            },
             guards: s.guards.clone(),
             known_failure: s.known_failure.clone(),
             timeline: tl,
@@ -408,6 +424,7 @@ pub async fn run(s: &Scenario, opts: &RealOptions) -> Result<Outcome> {
             problems,
             plot: Some(rec.finish(0.0)),
             replays: daemon.replay_count(),
+            status_requests,
             replayed: Vec::new(),
         })
     }

@@ -23,6 +23,7 @@ pub struct Received {
 #[derive(Debug, Clone)]
 pub struct Outcome {
     pub scenario: String,
+    /// `virtual time` or `real time`, and the protocol when it is JSON.
     pub mode: &'static str,
     /// The field failure the scenario guards against.
     pub guards: String,
@@ -38,6 +39,9 @@ pub struct Outcome {
     pub plot: Option<ptp_timeline::Timeline>,
     /// How many daemon replays the proxy triggered.
     pub replays: usize,
+    /// How many `status_request` lines the proxy wrote on JSON connections
+    /// (real runs).
+    pub status_requests: usize,
     /// The replayed lines with their time (virtual runs).
     pub replayed: Vec<(f64, String)>,
 }
@@ -79,7 +83,7 @@ impl Outcome {
     /// state-changing lines (everything except periodic offsets) are shown.
     pub fn render(&self, verbose: bool) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "== scenario {} ({} time)", self.scenario, self.mode);
+        let _ = writeln!(out, "== scenario {} ({})", self.scenario, self.mode);
         if !self.guards.is_empty() {
             let _ = writeln!(out, "   guards: {}", self.guards);
         }
@@ -132,6 +136,13 @@ impl Outcome {
                 out,
                 "          ({} daemon replay(s) on /emit-logs)",
                 self.replays
+            );
+        }
+        if self.status_requests > 0 {
+            let _ = writeln!(
+                out,
+                "          ({} status_request(s) from the proxy answered)",
+                self.status_requests
             );
         }
         for p in &self.problems {

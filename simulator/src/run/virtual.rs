@@ -14,8 +14,9 @@ use ptp_timeline::drive::Driver;
 use super::report::{Outcome, Received};
 use crate::daemon::ReplayLog;
 use crate::scenario::expect::resource_name;
+use crate::scenario::format::Protocol;
 use crate::scenario::node::node_config;
-use crate::scenario::{build, check, Observed, Scenario};
+use crate::scenario::{build, check, Observed, Scenario, Timeline};
 
 /// Values as `(address, data_type, value)`.
 pub fn triples(d: &EventData) -> Vec<(String, String, String)> {
@@ -62,14 +63,18 @@ pub fn join_values<'a>(vals: impl Iterator<Item = (&'a str, &'a str)> + Clone) -
     }
 }
 
-/// Runs a scenario through the engine in virtual time.
-pub fn run(s: &Scenario) -> Outcome {
-    let tl = build(s);
+/// What driving a timeline produced, before the run is finished.
+pub struct Driven {
+    pub driver: Driver,
+    pub replays: usize,
+    pub replayed: Vec<(f64, String)>,
+}
+
+/// Drives a log-line timeline through the engine: every connection the
+/// daemon opens gets the replay of what it had sent so far.
+pub fn drive_lines(s: &Scenario, tl: &Timeline) -> Driven {
     let cfg = node_config(s);
     let mut driver = Driver::new(&s.node, &cfg);
-    driver
-        .recorder()
-        .title(format!("{} (virtual time, node {})", s.name, s.node));
     let mut log = ReplayLog::new(&s.daemon.replay_level);
     let mut open: HashSet<&str> = HashSet::new();
     let mut replays = 0usize;
@@ -97,6 +102,55 @@ pub fn run(s: &Scenario) -> Outcome {
         }
     }
     driver.advance(tl.end);
+    Driven {
+        driver,
+        replays,
+        replayed,
+    }
+}
+
+/// Drives a JSON-message timeline (`protocol = "json"`) through
+/// `Engine::on_message`, as the proxy does with a JSON connection.
+fn drive_messages(s: &Scenario, tl: &Timeline) -> Driven {
+    let mut driver = Driver::new(&s.node, &node_config(s));
+    for l in tl.lines.iter().filter(|l| !l.text.is_empty()) {
+        driver.message(l.t, &l.text);
+    }
+    driver.advance(tl.end);
+    Driven {
+        driver,
+        replays: 0,
+        replayed: Vec::new(),
+    }
+}
+
+/// Runs a scenario through the engine in virtual time, in its protocol.
+pub fn run(s: &Scenario) -> Outcome {
+    let (tl, driven) = match s.protocol {
+        Protocol::Lines => {
+            let tl = build(s);
+            let d = drive_lines(s, &tl);
+            (tl, d)
+        }
+        Protocol::Json => {
+            let tl = super::json::timeline(s);
+            let d = drive_messages(s, &tl);
+            (tl, d)
+        }
+    };
+    let Driven {
+        mut driver,
+        replays,
+        replayed,
+    } = driven;
+    let protocol = match s.protocol {
+        Protocol::Lines => "",
+        Protocol::Json => ", JSON messages",
+    };
+    driver.recorder().title(format!(
+        "{} (virtual time{protocol}, node {})",
+        s.name, s.node
+    ));
     let finals = finals(&driver.engine().snapshot());
     let run = driver.finish(tl.end);
     let received: Vec<Received> = run
@@ -120,7 +174,10 @@ pub fn run(s: &Scenario) -> Outcome {
     let failures = check(&s.expect, &events, &finals, 0.0);
     Outcome {
         scenario: s.name.clone(),
-        mode: "virtual",
+        mode: match s.protocol {
+            Protocol::Lines => "virtual time",
+            Protocol::Json => "virtual time, JSON messages",
+        },
         guards: s.guards.clone(),
         known_failure: s.known_failure.clone(),
         timeline: tl,
@@ -131,5 +188,6 @@ pub fn run(s: &Scenario) -> Outcome {
         plot: Some(run.timeline),
         replays,
         replayed,
+        status_requests: 0,
     }
 }

@@ -41,6 +41,12 @@ pub struct Scenario {
     /// Minimum length of the run in seconds (the timeline may be longer).
     #[serde(default)]
     pub duration: f64,
+    /// What the simulated daemon speaks on the socket: `lines` (linuxptp
+    /// log lines, the default) or `json` (the newer daemon's JSON messages,
+    /// next-generation.md §1: the same timeline's states as the daemon
+    /// would have decided them).
+    #[serde(default)]
+    pub protocol: Protocol,
     /// The PTP profiles of the node.
     #[serde(rename = "profile", default)]
     pub profiles: Vec<Profile>,
@@ -64,6 +70,17 @@ fn default_node() -> String {
 
 fn yes() -> bool {
     true
+}
+
+/// The protocol of the simulated daemon.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    /// linuxptp log lines, one connection per process.
+    #[default]
+    Lines,
+    /// Daemon JSON messages on one connection.
+    Json,
 }
 
 /// Profile types.
