@@ -13,6 +13,9 @@ pub const QUEUE_CAPACITY: usize = 4096 / BATCH_LINES;
 pub struct QueuedBatch {
     pub epoch: u64,
     pub lines: LineBatch,
+    /// The batch's share of the queue's byte bound
+    /// ([`super::buffers::QUEUE_BYTES`]), freed when the batch is dropped.
+    pub room: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 /// Lines stored end to end in one string: two allocations per batch
@@ -35,6 +38,10 @@ impl LineBatch {
     pub fn push(&mut self, line: &str) {
         self.text.push_str(line);
         self.ends.push(self.text.len());
+    }
+    /// Bytes of line text.
+    pub fn bytes(&self) -> usize {
+        self.text.len()
     }
     /// Number of lines.
     pub fn len(&self) -> usize {
