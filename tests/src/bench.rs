@@ -121,25 +121,57 @@ pub struct BenchProxy {
     pub socket: PathBuf,
     pub spawned_at: Instant,
     pub dirs: Dirs,
+    /// Set when the ports come from `--ready-file` (read by
+    /// [`BenchProxy::wait_ready`]).
+    ready_file: Option<PathBuf>,
+}
+
+/// Whether `bin` supports `--ready-file` (its `--help` names it). Binaries
+/// without it (older builds in A/B runs) get ports picked beforehand.
+pub fn supports_ready_file(bin: &Path) -> bool {
+    std::process::Command::new(bin)
+        .arg("--help")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).contains("--ready-file"))
+        .unwrap_or(false)
+}
+
+#[derive(serde::Deserialize)]
+struct ReadyPorts {
+    api: u16,
 }
 
 impl BenchProxy {
     /// Spawns `bin` on fresh temporary directories with a LOCKED-capable OC
-    /// profile (`ens2f0`, thresholds ±100 ns). Does not wait.
-    pub fn spawn(bin: &Path, log_level: &str) -> Result<BenchProxy> {
+    /// profile (`ens2f0`, thresholds ±100 ns), its `--daemon-url` at
+    /// `daemon_url`. With `ready_file`, the listeners bind port 0 and
+    /// [`BenchProxy::wait_ready`] reads the bound ports. Does not wait.
+    pub fn spawn(
+        bin: &Path,
+        log_level: &str,
+        daemon_url: &str,
+        ready_file: bool,
+    ) -> Result<BenchProxy> {
         let dirs = Dirs::new()?;
         dirs.write_oc(&["ens2f0"], 5)?;
-        let api_port = free_port();
-        let metrics_port = free_port();
-        let daemon_port = free_port();
         let log = std::fs::File::create(dirs.root.path().join("proxy.log"))?;
         let mut cmd = Command::new(bin);
-        cmd.arg(format!("--api-port={api_port}"))
-            .arg(format!("--metrics-addr=127.0.0.1:{metrics_port}"))
-            .arg(format!("--store-path={}", dirs.store().display()))
+        let (api_port, ready) = if ready_file {
+            let path = dirs.root.path().join("ready.json");
+            cmd.arg("--api-port=0")
+                .arg("--metrics-addr=127.0.0.1:0")
+                .arg(format!("--ready-file={}", path.display()));
+            (0, Some(path))
+        } else {
+            let api_port = free_port();
+            cmd.arg(format!("--api-port={api_port}"))
+                .arg(format!("--metrics-addr=127.0.0.1:{}", free_port()));
+            (api_port, None)
+        };
+        cmd.arg(format!("--store-path={}", dirs.store().display()))
             .arg(format!("--socket={}", dirs.socket().display()))
             .arg(format!("--ptp-config-dir={}", dirs.config().display()))
-            .arg(format!("--daemon-url=http://127.0.0.1:{daemon_port}"))
+            .arg(format!("--daemon-url={daemon_url}"))
             .arg("--transport-host=http://127.0.0.1:9043")
             .env_clear()
             .env("NODE_NAME", NODE)
@@ -160,7 +192,34 @@ impl BenchProxy {
             socket: dirs.socket(),
             spawned_at,
             dirs,
+            ready_file: ready,
         })
+    }
+
+    /// Reads the bound API port from the ready file (no-op for a proxy
+    /// started on picked ports).
+    pub async fn wait_ready(&mut self, timeout: Duration) -> Result<()> {
+        let Some(path) = &self.ready_file else {
+            return Ok(());
+        };
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Ok(text) = std::fs::read_to_string(path) {
+                if let Ok(r) = serde_json::from_str::<ReadyPorts>(&text) {
+                    self.api_port = r.api;
+                    return Ok(());
+                }
+            }
+            if Instant::now() >= deadline {
+                bail!("no ready file after {timeout:?}; log:\n{}", self.log());
+            }
+            tokio::time::sleep(Duration::from_micros(500)).await;
+        }
+    }
+
+    /// Open file descriptors (entries of `/proc/<pid>/fd`).
+    pub fn fd_count(&self) -> Result<usize> {
+        Ok(std::fs::read_dir(format!("/proc/{}/fd", self.pid))?.count())
     }
 
     /// Polls the socket until a connection succeeds; returns it and the

@@ -1,8 +1,11 @@
 //! Delivery isolation: a consumer that never answers does not delay a
 //! healthy one, and a dead consumer is removed after 10 failed deliveries.
+//! A burst of 500 state changes in one socket write reaches every one of 10
+//! consumers whole and in order (spec events-and-metrics.md §7.1).
 
 use std::time::Duration;
 
+use ptp_tests::consumer::summary;
 use ptp_tests::CheckedRequest;
 use ptp_tests::{Consumer, Dirs, Proxy, Reply};
 
@@ -92,5 +95,57 @@ async fn dead_consumer_is_removed_after_ten_failures_also_from_the_store() -> an
     proxy
         .scrape_until(&["cne_subscribers_removed_total 1"])
         .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_burst_of_500_transitions_in_one_write_reaches_ten_consumers_whole_and_in_order(
+) -> anyhow::Result<()> {
+    const BURST: usize = 500;
+    const CONSUMERS: usize = 10;
+    let dirs = Dirs::new()?;
+    dirs.write_oc(&["ens2f0"], 5)?;
+    let proxy = Proxy::start(&dirs, &[]).await?;
+    let mut consumers = Vec::new();
+    for _ in 0..CONSUMERS {
+        let c = Consumer::start(Reply::default()).await?;
+        proxy.subscribe(LOCK, &c.endpoint()).await?;
+        consumers.push(c);
+    }
+    // Initial notification (FREERUN, no data yet), then LOCKED on the first
+    // in-range offset.
+    let mut conn = proxy
+        .send(&[
+            "ptp4l[1.0]: [ptp4l.0.config] port 1 (ens2f0): UNCALIBRATED to SLAVE on MASTER_CLOCK_SELECTED",
+            "ptp4l[1.5]: [ptp4l.0.config] master offset          3 s2 freq   -1061 path delay      2318",
+        ])
+        .await?;
+    for c in &consumers {
+        let got = c.wait_count(2, Duration::from_secs(10)).await?;
+        assert_eq!(summary(&got[1]).1, "LOCKED", "{got:?}");
+    }
+    // One write: out of range, in range, ... (every line a state change).
+    let mut text = String::new();
+    for i in 0..BURST {
+        text.push_str(&flap(i)[0].replace(&format!("[{i}.0]"), &format!("[{}.0]", 2 + i)));
+        text.push('\n');
+    }
+    tokio::io::AsyncWriteExt::write_all(&mut conn, text.as_bytes()).await?;
+    for (n, c) in consumers.iter().enumerate() {
+        let got = c.wait_count(2 + BURST, Duration::from_secs(30)).await?;
+        let values: Vec<String> = got[2..].iter().map(|v| summary(v).1).collect();
+        assert_eq!(values.len(), BURST, "consumer {n}: {} events", values.len());
+        for (i, v) in values.iter().enumerate() {
+            let want = if i % 2 == 0 { "FREERUN" } else { "LOCKED" };
+            assert_eq!(v, want, "consumer {n}, event {i} of the burst: {values:?}");
+        }
+    }
+    // Nothing more arrives and nothing was dropped.
+    proxy
+        .scrape_until(&["cne_events_dropped_total{reason=\"queue_full\"} 0"])
+        .await?;
+    for c in &consumers {
+        assert_eq!(c.received().len(), 2 + BURST);
+    }
     Ok(())
 }

@@ -87,7 +87,7 @@ pub(super) async fn start(
     let mut socket = None;
     if settings.read_socket {
         let listener = crate::ingest::bind(&settings.socket).await?;
-        let replay = replay::Replayer::new(http, &settings.daemon_url);
+        let replay = replay::Replayer::new(crate::http::client::daemon()?, &settings.daemon_url);
         accept = Some(tokio::spawn(crate::ingest::accept_loop(
             listener,
             crate::ingest::SocketContext {

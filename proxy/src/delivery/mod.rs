@@ -1,7 +1,7 @@
 //! Delivery of events to consumers (spec events-and-metrics.md §7): one FIFO
 //! queue and one worker task per subscriber, HTTP POSTs over one shared,
-//! pooled keep-alive client, retries with jittered backoff, drop-oldest on
-//! overflow, and removal of dead consumers.
+//! pooled keep-alive client, retries with jittered backoff, drop-oldest beyond
+//! 16 384 queued events, and removal of dead consumers.
 //!
 //! [`Delivery`] is the handle the engine path uses. [`Delivery::enqueue`]
 //! never waits for HTTP: it appends to a queue and wakes a worker. What
@@ -109,6 +109,11 @@ pub struct Outgoing {
     pub api: &'static str,
 }
 
+/// Queued events per subscriber (spec §7.1): a burst of state changes of a
+/// consumer that keeps answering is delivered whole; entries share the
+/// serialised bytes, so a queued event costs about 80 bytes.
+pub const QUEUE_CAPACITY: usize = 16_384;
+
 /// Delivery settings. [`Default`] is the spec's (§7); tests shorten them.
 #[derive(Debug, Clone)]
 pub struct DeliveryConfig {
@@ -138,7 +143,7 @@ impl Default for DeliveryConfig {
                 Duration::from_secs(1),
             ],
             jitter: 0.2,
-            queue_capacity: 256,
+            queue_capacity: QUEUE_CAPACITY,
             failure_limit: 10,
             max_response_body: 64 * 1024,
             queue_full_warn_interval: Duration::from_secs(10),

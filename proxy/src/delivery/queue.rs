@@ -2,8 +2,15 @@
 //!
 //! The queue holds only *queued* events: the event in flight has already been
 //! popped by the worker, so dropping the oldest entry can never touch it.
+//! Entries are cheap (an [`super::Outgoing`] shares the event's bytes), so
+//! the capacity is large (16 384, §7.1); the storage grows with a burst and
+//! is given back once the queue has drained.
 
 use std::collections::VecDeque;
+
+/// Slots kept allocated while a queue is idle; more are released when it
+/// drains, so memory returns to its idle level after a burst.
+const IDLE_SLOTS: usize = 16;
 
 /// A FIFO with a fixed capacity that makes room for a new entry by dropping
 /// the oldest one.
@@ -18,7 +25,7 @@ impl<T> BoundedQueue<T> {
     pub(crate) fn new(capacity: usize) -> Self {
         let capacity = capacity.max(1);
         Self {
-            items: VecDeque::with_capacity(capacity.min(16)),
+            items: VecDeque::with_capacity(capacity.min(IDLE_SLOTS)),
             capacity,
         }
     }
@@ -36,13 +43,27 @@ impl<T> BoundedQueue<T> {
     }
 
     pub(crate) fn pop_front(&mut self) -> Option<T> {
-        self.items.pop_front()
+        let item = self.items.pop_front();
+        if self.items.is_empty() {
+            self.release_burst_storage();
+        }
+        item
+    }
+
+    /// Gives back what a burst allocated once the queue is empty.
+    fn release_burst_storage(&mut self) {
+        if self.items.capacity() > 4 * IDLE_SLOTS {
+            self.items.shrink_to(IDLE_SLOTS);
+        }
     }
 
     /// Removes every entry for which `discard` returns true; returns how many.
     pub(crate) fn discard_where(&mut self, mut discard: impl FnMut(&T) -> bool) -> usize {
         let before = self.items.len();
         self.items.retain(|item| !discard(item));
+        if self.items.is_empty() {
+            self.release_burst_storage();
+        }
         before - self.items.len()
     }
 
@@ -50,11 +71,17 @@ impl<T> BoundedQueue<T> {
     pub(crate) fn clear(&mut self) -> usize {
         let n = self.items.len();
         self.items.clear();
+        self.release_burst_storage();
         n
     }
 
     pub(crate) fn len(&self) -> usize {
         self.items.len()
+    }
+
+    #[cfg(test)]
+    fn allocated(&self) -> usize {
+        self.items.capacity()
     }
 }
 
@@ -83,6 +110,17 @@ mod tests {
         assert_eq!(q.len(), 3);
         let rest: Vec<_> = std::iter::from_fn(|| q.pop_front()).collect();
         assert_eq!(rest, vec![3, 4, 5]);
+    }
+
+    #[test]
+    fn a_burst_within_capacity_is_kept_whole_and_its_storage_released() {
+        let mut q = BoundedQueue::new(16_384);
+        let dropped = (0..10_000).filter_map(|i| q.push(i)).count();
+        assert_eq!(dropped, 0);
+        assert!(q.allocated() >= 10_000);
+        let out: Vec<_> = std::iter::from_fn(|| q.pop_front()).collect();
+        assert_eq!(out, (0..10_000).collect::<Vec<_>>());
+        assert!(q.allocated() <= 4 * super::IDLE_SLOTS, "{}", q.allocated());
     }
 
     #[test]

@@ -16,6 +16,9 @@ pub const POOL_IDLE: Duration = Duration::from_secs(90);
 /// Connection set-up limit (the delivery attempt budget, events-and-metrics.md §7.2).
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// Idle connections kept per host by [`daemon`].
+pub const DAEMON_IDLE_PER_HOST: usize = 1;
+
 /// Builds the shared client with the outgoing TLS settings.
 pub fn outgoing_with(tls: &ClientTls) -> Result<reqwest::Client, reqwest::Error> {
     settings(tls.apply(reqwest::Client::builder())).build()
@@ -33,4 +36,16 @@ fn settings(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
         .connect_timeout(CONNECT_TIMEOUT)
         .pool_idle_timeout(POOL_IDLE)
         .tcp_nodelay(true)
+}
+
+/// The client for the daemon's `/emit-logs` replay trigger: one request per
+/// accepted socket connection, so a burst of reconnects runs many at once.
+/// It keeps at most [`DAEMON_IDLE_PER_HOST`] idle connection, so the
+/// connections of such a burst close when their requests end (the shared
+/// client keeps every idle connection for [`POOL_IDLE`], which after 1000
+/// reconnects held hundreds of file descriptors).
+pub fn daemon() -> Result<reqwest::Client, reqwest::Error> {
+    settings(reqwest::Client::builder())
+        .pool_max_idle_per_host(DAEMON_IDLE_PER_HOST)
+        .build()
 }

@@ -11,10 +11,11 @@ use super::context::SocketContext;
 /// Accepts connections until the task is aborted.
 pub async fn accept_loop(listener: UnixListener, ctx: SocketContext) {
     let ctx = Arc::new(ctx);
+    let shared = Arc::new(super::buffers::ReaderShared::new());
     loop {
         match listener.accept().await {
             Ok((stream, _)) => {
-                tokio::spawn(super::connection::read(stream, ctx.clone()));
+                tokio::spawn(super::connection::read(stream, ctx.clone(), shared.clone()));
                 (ctx.on_accept)();
             }
             Err(e) => {

@@ -19,6 +19,9 @@ pub struct QueuedBatch {
     /// The protocol of the connection the lines were read from.
     pub protocol: Protocol,
     pub lines: LineBatch,
+    /// The batch's share of the queue's byte bound
+    /// ([`super::buffers::QUEUE_BYTES`]), freed when the batch is dropped.
+    pub room: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 /// Lines stored end to end in one string: two allocations per batch
@@ -41,6 +44,10 @@ impl LineBatch {
     pub fn push(&mut self, line: &str) {
         self.text.push_str(line);
         self.ends.push(self.text.len());
+    }
+    /// Bytes of line text.
+    pub fn bytes(&self) -> usize {
+        self.text.len()
     }
     /// Number of lines.
     pub fn len(&self) -> usize {

@@ -11,37 +11,51 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::UnixStream;
 
 use super::batch::{LineBatch, Protocol, QueuedBatch, BATCH_LINES};
+use super::buffers::ReaderShared;
 use super::context::SocketContext;
 use super::framer::{Framed, Framer};
 use ptp_event_core::clock::LineResult;
 use ptp_event_core::events::daemon::{ProtocolDetector, STATUS_REQUEST_LINE};
 use ptp_event_core::linuxptp::Kind;
 
-/// Bytes read at once.
-const READ_BUF: usize = 64 * 1024;
 /// Longest wait for the socket to take the `status_request` line (it fits
 /// in any socket buffer of a fresh connection: in practice no wait).
 const STATUS_REQUEST_WRITE: Duration = Duration::from_secs(1);
 
-pub(super) async fn read(mut stream: UnixStream, ctx: Arc<SocketContext>) {
+/// Waits for the socket to be readable, then borrows a read buffer for one
+/// read only: an idle connection holds no buffer.
+pub(super) async fn read(
+    mut stream: UnixStream,
+    ctx: Arc<SocketContext>,
+    shared: Arc<ReaderShared>,
+) {
     let mut epoch_rx = ctx.epoch.clone();
     let epoch = *epoch_rx.borrow_and_update();
     ctx.metrics.socket_connection(true);
     let mut framer = Framer::default();
     let mut detector = ProtocolDetector::new();
-    let mut buf = vec![0u8; READ_BUF];
     let mut batches: Vec<LineBatch> = Vec::new();
     'read: loop {
-        let n = tokio::select! {
-            r = stream.read(&mut buf) => match r {
-                Ok(0) | Err(_) => break,
-                Ok(n) => n,
-            },
+        tokio::select! {
+            r = stream.readable() => if r.is_err() { break },
             _ = epoch_rx.changed() => break,
+        };
+        let mut buf = shared.take();
+        let n = match stream.try_read(&mut buf) {
+            Ok(0) => {
+                shared.give(buf);
+                break;
+            }
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                shared.give(buf);
+                continue;
+            }
+            Err(_) => break,
         };
         let data = &buf[..n];
         let protocol = match detector.protocol() {
@@ -68,6 +82,7 @@ pub(super) async fn read(mut stream: UnixStream, ctx: Arc<SocketContext>) {
             },
             Framed::Rejected => rejected += 1,
         });
+        shared.give(buf);
         if rejected > 0 {
             let kind = match protocol {
                 Protocol::Json => Kind::Json,
@@ -77,10 +92,12 @@ pub(super) async fn read(mut stream: UnixStream, ctx: Arc<SocketContext>) {
                 .socket_lines(kind, LineResult::Rejected, rejected);
         }
         for lines in batches.drain(..) {
+            let room = shared.reserve(lines.bytes()).await;
             let batch = QueuedBatch {
                 epoch,
                 protocol,
                 lines,
+                room,
             };
             if ctx.queue.send(batch).await.is_err() {
                 break 'read;

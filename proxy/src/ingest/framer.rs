@@ -6,6 +6,10 @@
 /// Longest accepted line, excluding the terminator.
 pub const MAX_LINE: usize = 64 * 1024;
 
+/// Carry-over capacity kept between lines; a longer partial line's
+/// storage is freed once the line is complete or rejected.
+const CARRY_KEPT: usize = 4 * 1024;
+
 /// Line framing state of one connection (§1.3).
 #[derive(Default)]
 pub struct Framer {
@@ -32,11 +36,11 @@ impl Framer {
                     data = &rest[1..];
                     if self.discarding {
                         self.discarding = false;
-                        self.buf.clear();
+                        self.reset_carry();
                         continue;
                     }
                     if self.buf.len() + head.len() > MAX_LINE + 1 {
-                        self.buf.clear();
+                        self.reset_carry();
                         out(Framed::Rejected);
                         continue;
                     }
@@ -45,14 +49,14 @@ impl Framer {
                     } else {
                         self.buf.extend_from_slice(head);
                         finish(&self.buf, out);
-                        self.buf.clear();
+                        self.reset_carry();
                     }
                 }
                 None => {
                     if !self.discarding {
                         self.buf.extend_from_slice(data);
                         if self.buf.len() > MAX_LINE + 1 {
-                            self.buf.clear();
+                            self.reset_carry();
                             self.discarding = true;
                             out(Framed::Rejected);
                         }
@@ -61,6 +65,22 @@ impl Framer {
                 }
             }
         }
+    }
+}
+
+impl Framer {
+    /// Empties the carry-over; frees it if a long line made it large.
+    fn reset_carry(&mut self) {
+        if self.buf.capacity() > CARRY_KEPT {
+            self.buf = Vec::new();
+        } else {
+            self.buf.clear();
+        }
+    }
+
+    /// Bytes allocated for the carry-over.
+    pub fn carry_capacity(&self) -> usize {
+        self.buf.capacity()
     }
 }
 
@@ -106,6 +126,23 @@ mod tests {
             });
         }
         out
+    }
+
+    #[test]
+    fn a_long_line_leaves_no_large_carry_over_behind() {
+        let mut f = Framer::default();
+        let mut n = 0;
+        let chunk = vec![b'x'; 48 * 1024];
+        // A 1 MiB line in 48 KiB pieces (rejected), then a long valid one.
+        for _ in 0..22 {
+            f.feed(&chunk, &mut |_| n += 1);
+        }
+        assert!(f.carry_capacity() <= CARRY_KEPT, "{}", f.carry_capacity());
+        f.feed(b"\n", &mut |_| n += 1);
+        f.feed(&chunk, &mut |_| n += 1);
+        f.feed(b"\n", &mut |_| n += 1);
+        assert_eq!(n, 2, "one rejected, one line");
+        assert!(f.carry_capacity() <= CARRY_KEPT, "{}", f.carry_capacity());
     }
 
     #[test]

@@ -4,13 +4,15 @@
 //! never for delivery.
 //!
 //! Files: `bind.rs` (binding rules), `framer.rs` (pure line framing),
-//! `batch.rs` (what the queue carries), `context.rs` (what the tasks
-//! share), `accept.rs` (the accept task),
+//! `batch.rs` (what the queue carries), `buffers.rs` (read buffers lent per
+//! read, the queue's byte bound), `context.rs` (what the tasks share),
+//! `accept.rs` (the accept task),
 //! `connection.rs` (one reader task per connection).
 
 mod accept;
 mod batch;
 mod bind;
+mod buffers;
 mod connection;
 mod context;
 mod framer;
@@ -18,5 +20,6 @@ mod framer;
 pub use accept::accept_loop;
 pub use batch::{LineBatch, Protocol, QueuedBatch, BATCH_LINES, QUEUE_CAPACITY};
 pub use bind::{bind, SocketError};
+pub use buffers::{QUEUE_BYTES, READ_BUF};
 pub use context::SocketContext;
 pub use framer::{Framed, Framer, MAX_LINE};
