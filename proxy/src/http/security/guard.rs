@@ -4,7 +4,7 @@
 //!
 //! Put it on the method routers of the routes that change subscriptions
 //! (security.md §3) with [`protect`]:
-//! ```ignore
+//! ```text
 //! Router::new()
 //!     .route("/subscriptions", endpoint("GET, POST", protect(get(list).post(create), guard)))
 //!     .route("/health", endpoint("GET", get(health))) // not guarded
