@@ -14,7 +14,7 @@
 //! configuration stays in use until the files change again.
 //!
 //! Use in an accept loop:
-//! ```ignore
+//! ```text
 //! let (tcp, peer) = listener.accept().await?;
 //! let tls = tls.clone();
 //! tokio::spawn(async move {
