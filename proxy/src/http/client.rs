@@ -1,6 +1,9 @@
-//! The one outgoing HTTP client setup: deliveries, initial notifications,
-//! endpoint checks, the daemon's `/emit-logs` and `/port-aliases`, and the
-//! v1 sidecar's calls to its producers all share one pooled client.
+//! The one outgoing HTTP client setup (`settings`): deliveries, initial
+//! notifications, endpoint checks, the daemon's `/port-aliases`, and the v1
+//! sidecar's calls to its producers share one pooled client; the daemon's
+//! `/emit-logs` trigger has a client of the same settings with a smaller
+//! idle pool ([`daemon`]). (The JWKS fetcher of `security/` builds its own,
+//! with the outgoing TLS settings, because it follows redirects.)
 //! Redirects are not followed; each caller sets its own timeout. `https://`
 //! servers are verified with the outgoing TLS settings (security.md §4:
 //! system roots plus `--consumer-ca`, the `--consumer-cert` client

@@ -223,12 +223,6 @@ pub struct Security {
 }
 
 impl Security {
-    /// A reqwest builder with the outgoing TLS settings, for deliveries,
-    /// initial notifications and the v1 sidecar's calls.
-    pub fn http_client_builder(&self) -> reqwest::ClientBuilder {
-        self.client_tls.apply(reqwest::Client::builder())
-    }
-
     /// The middleware state of the protected routes, when tokens are
     /// required (without a counter: the caller adds it).
     pub fn guard(&self) -> Option<BearerGuard> {
