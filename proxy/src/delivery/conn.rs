@@ -18,10 +18,11 @@
 //! response arrived (the consumer closed the idle connection as the request
 //! went out) is sent once more on a new connection, within the same attempt
 //! and deadline: that is a stale connection, not an answer of the consumer.
-//! While idle, the connection is watched: when the consumer closes it, or
-//! after [`IDLE`], it is dropped.
+//! While idle, the connection is watched: when the consumer closes it, it
+//! is dropped. One unused for [`IDLE`] is not reused (checked when the next
+//! event comes: no timer per event).
 
-use std::io;
+use std::io::{self, Write as _};
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -38,7 +39,7 @@ use url::{Host, Url};
 use super::Outgoing;
 use crate::http::security::ClientTls;
 
-/// How long an idle connection is kept (as the shared client's pool did).
+/// How long an idle connection is reused (as the shared client's pool did).
 pub(crate) const IDLE: Duration = crate::http::client::POOL_IDLE;
 /// Longest response head accepted.
 const MAX_HEAD: usize = 64 * 1024;
@@ -178,7 +179,7 @@ impl Target {
         head.extend_from_slice(b" HTTP/1.1\r\nHost: ");
         head.extend_from_slice(host_str.as_bytes());
         if let Some(p) = url.port() {
-            head.extend_from_slice(format!(":{p}").as_bytes());
+            let _ = write!(head, ":{p}");
         }
         head.extend_from_slice(b"\r\n");
         if !url.username().is_empty() || url.password().is_some() {
@@ -232,7 +233,7 @@ impl Target {
             r.extend_from_slice(value.as_bytes());
             r.extend_from_slice(b"\r\n");
         }
-        r.extend_from_slice(format!("content-length: {}\r\n\r\n", item.body.len()).as_bytes());
+        let _ = write!(r, "content-length: {}\r\n\r\n", item.body.len());
         r.extend_from_slice(&item.body);
         r
     }
@@ -334,6 +335,9 @@ impl Connection {
         timeout: Duration,
         max_body: usize,
     ) -> Result<u16, PostError> {
+        if self.idle_since.elapsed() >= self.idle_limit {
+            self.stream = None;
+        }
         if self.target.as_ref().is_none_or(|t| t.url != *url) {
             self.stream = None;
             self.target = None;
@@ -349,8 +353,15 @@ impl Connection {
             Ok(r) => r?,
             Err(_) => return Err(PostError::Timeout),
         };
-        let body = drain_body(&mut stream, head.framing, rest, max_body);
-        let clean = matches!(tokio::time::timeout(timeout, body).await, Ok(Ok(true)));
+        let clean = match (head.framing, rest.len()) {
+            // Nothing (more) to read: no timer.
+            (Framing::Empty, 0) => true,
+            (Framing::Length(n), have) if have as u64 == n => true,
+            (framing, _) => {
+                let body = drain_body(&mut stream, framing, rest, max_body);
+                matches!(tokio::time::timeout(timeout, body).await, Ok(Ok(true)))
+            }
+        };
         if clean && head.keep_alive {
             self.stream = Some(stream);
             self.idle_since = Instant::now();
@@ -358,16 +369,15 @@ impl Connection {
         Ok(head.status)
     }
 
-    /// Resolves when the idle connection ends: the consumer closed it (or
-    /// sent something unasked), or it stayed unused for [`IDLE`]. Never
-    /// resolves without a connection. Cancel-safe.
+    /// Resolves when the consumer closed the idle connection (or sent
+    /// something unasked): it is dropped. Never resolves without a
+    /// connection. Cancel-safe.
     pub(crate) async fn idle(&mut self) {
         let Some(stream) = self.stream.as_mut() else {
             return std::future::pending().await;
         };
-        let until = self.idle_since + self.idle_limit;
         let mut byte = [0u8; 1];
-        let _ = tokio::time::timeout_at(until, stream.read(&mut byte)).await;
+        let _ = stream.read(&mut byte).await;
         self.stream = None;
     }
 }

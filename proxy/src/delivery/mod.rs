@@ -30,7 +30,9 @@ mod tests;
 mod testutil;
 
 pub use conn::Connector;
-pub use observer::{AttemptResult, DeliveryObserver, DropReason, FinalOutcome, ItemMeta};
+pub use observer::{
+    AttemptResult, DeliveryObserver, DepthMeter, DropReason, FinalOutcome, ItemMeta,
+};
 #[cfg(test)]
 pub(crate) use recording::{NoopObserver, Observed, RecordingObserver};
 pub use reqwest::header::{HeaderName, HeaderValue};
