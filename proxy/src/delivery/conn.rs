@@ -2,7 +2,7 @@
 //! worker (spec §7.1: at most one request in flight per subscriber,
 //! connections kept alive and reused).
 //!
-//! The worker writes each POST itself, in one write, and reads the
+//! The worker writes each POST itself, in one `writev`, and reads the
 //! response on the same task: no connection pool, no connection task, no
 //! request builder. Through reqwest, a delivery cost ≈ 49 µs of CPU (URL
 //! re-parsing, pool checkout, a hop to the connection task and back) and a
@@ -45,8 +45,11 @@ pub(crate) const IDLE: Duration = crate::http::client::POOL_IDLE;
 const MAX_HEAD: usize = 64 * 1024;
 /// Most response headers parsed.
 const MAX_HEADERS: usize = 64;
-/// First read of a response.
-const READ_CHUNK: usize = 1024;
+/// First read of a response (a consumer's head is ≈ 100 bytes; the
+/// buffer grows for longer ones).
+const READ_CHUNK: usize = 256;
+/// Reads of a response body.
+const BODY_CHUNK: usize = 4096;
 
 /// How workers open connections: plain TCP, or TLS with the outgoing TLS
 /// settings (security.md §4). Cheap to clone.
@@ -120,6 +123,24 @@ impl AsyncRead for Stream {
 }
 
 impl AsyncWrite for Stream {
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        match self {
+            Stream::Plain(s) => s.is_write_vectored(),
+            Stream::Tls(s) => s.is_write_vectored(),
+        }
+    }
+
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -204,7 +225,8 @@ impl Target {
         })
     }
 
-    /// The whole request: head, headers and body, for one write.
+    /// The request head with its headers (the body follows it in the same
+    /// write).
     fn request(&self, item: &Outgoing) -> Vec<u8> {
         use reqwest::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST, TRANSFER_ENCODING};
         let extra: usize = item
@@ -212,7 +234,7 @@ impl Target {
             .iter()
             .map(|(n, v)| n.as_str().len() + v.len() + 4)
             .sum();
-        let mut r = Vec::with_capacity(self.head.len() + extra + 64 + item.body.len());
+        let mut r = Vec::with_capacity(self.head.len() + extra + 64);
         r.extend_from_slice(&self.head);
         // The event's own content type replaces the default (the last one
         // given wins).
@@ -234,7 +256,6 @@ impl Target {
             r.extend_from_slice(b"\r\n");
         }
         let _ = write!(r, "content-length: {}\r\n\r\n", item.body.len());
-        r.extend_from_slice(&item.body);
         r
     }
 }
@@ -346,9 +367,9 @@ impl Connection {
         let Some(target) = &self.target else {
             return Err(PostError::Invalid("no target"));
         };
-        let request = target.request(item);
+        let head = target.request(item);
         let stream = self.stream.take();
-        let exchange = exchange(connector, target, stream, &request);
+        let exchange = exchange(connector, target, stream, &head, &item.body);
         let (mut stream, head, rest) = match tokio::time::timeout(timeout, exchange).await {
             Ok(r) => r?,
             Err(_) => return Err(PostError::Timeout),
@@ -389,7 +410,8 @@ async fn exchange(
     connector: &Connector,
     target: &Target,
     mut stream: Option<Stream>,
-    request: &[u8],
+    head: &[u8],
+    body: &[u8],
 ) -> Result<(Stream, Head, Vec<u8>), PostError> {
     loop {
         let reused = stream.is_some();
@@ -397,7 +419,7 @@ async fn exchange(
             Some(s) => s,
             None => connect(connector, target).await?,
         };
-        match send(&mut s, request).await {
+        match send(&mut s, head, body).await {
             Ok((head, rest)) => return Ok((s, head, rest)),
             Err(f) if f.stale && reused => continue,
             Err(f) => return Err(f.error),
@@ -432,13 +454,25 @@ async fn connect(connector: &Connector, t: &Target) -> Result<Stream, PostError>
     Ok(Stream::Tls(Box::new(s)))
 }
 
+/// Writes `head` and `body` together (one `writev`: one segment with
+/// `TCP_NODELAY`).
+async fn write_request(s: &mut Stream, head: &[u8], body: &[u8]) -> io::Result<()> {
+    let mut parts = [io::IoSlice::new(head), io::IoSlice::new(body)];
+    let mut rest = &mut parts[..];
+    while !rest.is_empty() {
+        let n = s.write_vectored(rest).await?;
+        if n == 0 {
+            return Err(io::ErrorKind::WriteZero.into());
+        }
+        io::IoSlice::advance_slices(&mut rest, n);
+    }
+    s.flush().await
+}
+
 /// Writes the request and reads the response head (skipping 1xx
 /// informational heads); returns the head and the bytes read after it.
-async fn send(s: &mut Stream, request: &[u8]) -> Result<(Head, Vec<u8>), Failure> {
-    let written = async {
-        s.write_all(request).await?;
-        s.flush().await
-    };
+async fn send(s: &mut Stream, head: &[u8], body: &[u8]) -> Result<(Head, Vec<u8>), Failure> {
+    let written = write_request(s, head, body);
     if let Err(e) = written.await {
         let stale = gone(&e);
         return Err(Failure {
@@ -580,7 +614,7 @@ async fn drain_body(
         Framing::Close => {
             // Never reused: read what the limit allows, then close.
             let mut total = r.buf.len();
-            let mut chunk = [0u8; READ_CHUNK];
+            let mut chunk = [0u8; BODY_CHUNK];
             while total < max {
                 match r.s.read(&mut chunk).await? {
                     0 => break,
@@ -642,8 +676,8 @@ impl BodyReader<'_> {
             self.buf.clear();
             self.pos = 0;
         }
-        if self.buf.capacity() - self.buf.len() < READ_CHUNK / 2 {
-            self.buf.reserve(READ_CHUNK);
+        if self.buf.capacity() - self.buf.len() < BODY_CHUNK / 2 {
+            self.buf.reserve(BODY_CHUNK);
         }
         Ok(self.s.read_buf(&mut self.buf).await? > 0)
     }
