@@ -8,7 +8,7 @@
 //! engine, not here.
 
 use super::model::*;
-use super::tokens::{has_config_name, tokenize};
+use super::tokens::{has_config_name, starts_with_config_name, Tokens};
 
 /// Why a line was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -47,12 +47,13 @@ pub fn parse(line: &str) -> Result<LogLine<'_>, ParseError> {
         "CMD LIVE_START" => return Ok(LogLine::Control(Control::LiveStart)),
         _ => {}
     }
-    let toks = tokenize(line);
+    let mut toks = Tokens::empty(line);
+    toks.fill(line);
     let t = toks.as_slice();
     // The name is nearly always the tag `T[2]`: checking that token first
     // spares a scan of the line (a match in a token is one in the line, and
     // none can span tokens: the pattern has no delimiter).
-    if !(t.get(2).is_some_and(|tag| has_config_name(tag)) || has_config_name(line)) {
+    if !(t.get(2).is_some_and(|tag| starts_with_config_name(tag)) || has_config_name(line)) {
         return Err(err(Kind::Other, Reason::NoConfig));
     }
     if t.len() < 3 {

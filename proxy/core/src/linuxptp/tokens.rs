@@ -129,22 +129,34 @@ fn level_run(bytes: &[u8], i: usize) -> Option<(usize, usize)> {
 /// branch per byte. A tag with a level suffix (rare: replayed lines) is
 /// handled by [`tokenize_bytewise`], which the mask version equals
 /// otherwise (a property test checks it).
-#[inline]
 pub fn tokenize(line: &str) -> Tokens<'_> {
-    let mut t = Tokens {
-        items: [""; MAX_TOKENS],
-        base: line.as_ptr() as usize,
-        len: 0,
-        overflow: false,
-        level: None,
-    };
-    match mask_tokens(line, &mut t.items) {
-        Some((len, overflow)) => {
-            t.len = len;
-            t.overflow = overflow;
-            t
+    let mut t = Tokens::empty(line);
+    t.fill(line);
+    t
+}
+
+impl<'a> Tokens<'a> {
+    /// No tokens yet, for [`Tokens::fill`].
+    pub fn empty(line: &'a str) -> Tokens<'a> {
+        Tokens {
+            items: [""; MAX_TOKENS],
+            base: line.as_ptr() as usize,
+            len: 0,
+            overflow: false,
+            level: None,
         }
-        None => tokenize_bytewise(line),
+    }
+
+    /// [`tokenize`] in place (the struct is 680 bytes: returning it costs
+    /// a copy per line).
+    pub fn fill(&mut self, line: &'a str) {
+        match mask_tokens(line, &mut self.items) {
+            Some((len, overflow)) => {
+                self.len = len;
+                self.overflow = overflow;
+            }
+            None => *self = tokenize_bytewise(line),
+        }
     }
 }
 
@@ -154,66 +166,95 @@ fn mask_tokens<'a>(line: &'a str, items: &mut [&'a str; MAX_TOKENS]) -> Option<(
     let bytes = line.as_bytes();
     let n = bytes.len();
     let (mut len, mut overflow) = (0usize, false);
-    let mut push = |s: usize, e: usize| -> bool {
-        let tok = &line[s..e];
-        match items.get_mut(len) {
-            Some(slot) => {
-                *slot = tok;
-                len += 1;
-            }
-            None => overflow = true,
-        }
-        !(bytes.get(e) == Some(&b':') && is_config_like(tok) && level_run(bytes, e).is_some())
-    };
     let mut pos = 0;
     // Start of the token being read, if inside one.
     let mut open: Option<usize> = None;
     let mut prev_delim = true;
     while pos < n {
-        let end = (pos + 64).min(n);
-        let d = match bytes[pos..end].try_into() {
-            Ok(chunk) => delim_mask(chunk),
-            Err(_) => {
-                // The last, shorter chunk, padded with delimiters.
-                let mut chunk = [b' '; 64];
-                chunk[..end - pos].copy_from_slice(&bytes[pos..end]);
-                delim_mask(&chunk)
-            }
+        let rest = n - pos;
+        let d = if rest >= 64 {
+            window_mask(bytes, pos)
+        } else if n >= 64 {
+            // The last, shorter chunk: the window ending at the line's
+            // end, shifted into place; past the end are delimiters.
+            (window_mask(bytes, n - 64) >> (64 - rest)) | (u64::MAX << rest)
+        } else {
+            let mut chunk = [b' '; 64];
+            chunk[..rest].copy_from_slice(&bytes[pos..]);
+            delim_mask(&chunk)
         };
         let before = (d << 1) | u64::from(prev_delim);
         let mut starts = !d & before;
         let mut ends = d & !before;
-        loop {
-            match open {
-                None => {
-                    if starts == 0 {
-                        break;
-                    }
-                    open = Some(pos + starts.trailing_zeros() as usize);
-                    starts &= starts - 1;
-                }
-                Some(s) => {
-                    if ends == 0 {
-                        break;
-                    }
-                    let e = pos + ends.trailing_zeros() as usize;
-                    ends &= ends - 1;
-                    open = None;
-                    if !push(s, e) {
-                        return None;
-                    }
-                }
+        // Starts and ends alternate: a token left open by the previous
+        // chunk ends first, then each start pairs with the next end.
+        if let Some(s) = open {
+            if ends == 0 {
+                // No delimiter in this chunk: the token goes on.
+                pos += 64;
+                continue;
+            }
+            let e = pos + ends.trailing_zeros() as usize;
+            ends &= ends - 1;
+            open = None;
+            if !push(line, items, &mut len, &mut overflow, s, e) {
+                return None;
+            }
+        }
+        while starts != 0 {
+            let s = pos + starts.trailing_zeros() as usize;
+            starts &= starts - 1;
+            if ends == 0 {
+                open = Some(s);
+                break;
+            }
+            let e = pos + ends.trailing_zeros() as usize;
+            ends &= ends - 1;
+            if !push(line, items, &mut len, &mut overflow, s, e) {
+                return None;
             }
         }
         prev_delim = d >> 63 == 1;
-        pos = end;
+        pos += 64;
     }
     if let Some(s) = open {
-        if !push(s, n) {
+        if !push(line, items, &mut len, &mut overflow, s, n) {
             return None;
         }
     }
     Some((len, overflow))
+}
+
+/// [`delim_mask`] of the 64 bytes at `at` (`at + 64 <= bytes.len()`).
+#[inline(always)]
+fn window_mask(bytes: &[u8], at: usize) -> u64 {
+    match bytes[at..at + 64].try_into() {
+        Ok(chunk) => delim_mask(chunk),
+        Err(_) => 0,
+    }
+}
+
+/// Stores `line[s..e]` as the next token; false if it is a configuration
+/// tag followed by a level suffix (the caller starts over byte by byte).
+#[inline(always)]
+fn push<'a>(
+    line: &'a str,
+    items: &mut [&'a str; MAX_TOKENS],
+    len: &mut usize,
+    overflow: &mut bool,
+    s: usize,
+    e: usize,
+) -> bool {
+    let tok = &line[s..e];
+    match items.get_mut(*len) {
+        Some(slot) => {
+            *slot = tok;
+            *len += 1;
+        }
+        None => *overflow = true,
+    }
+    let bytes = line.as_bytes();
+    !(bytes.get(e) == Some(&b':') && is_config_like(tok) && level_run(bytes, e).is_some())
 }
 
 /// [`tokenize`], one byte at a time, with the level suffix handling.
@@ -271,6 +312,28 @@ fn find_config(bytes: &[u8]) -> Option<usize> {
         i += 1;
     }
     None
+}
+
+/// Whether a tag token starts with a configuration name
+/// (`ptp4l.0.config`, ...): the common case of [`has_config_name`], checked
+/// without a search. False does not mean there is none.
+#[inline]
+pub fn starts_with_config_name(tok: &str) -> bool {
+    let b = tok.as_bytes();
+    let Some(dot) = b.iter().position(|&c| c == b'.') else {
+        return false;
+    };
+    if !matches!(
+        &b[..dot],
+        b"ptp4l" | b"ts2phc" | b"phc2sys" | b"synce4l" | b"chronyd"
+    ) {
+        return false;
+    }
+    let digits = b[dot + 1..]
+        .iter()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    b[dot + 1 + digits..].starts_with(b".config")
 }
 
 /// Whether the line contains a configuration name matching
@@ -338,6 +401,26 @@ mod tests {
         assert!(has_config_name("a phc2sys..config"));
         assert!(!has_config_name("ptp4l[5376.018]: master offset -5 s2"));
         assert!(!has_config_name("foo.0.config"));
+        for tag in [
+            "ptp4l.0.config",
+            "phc2sys..config",
+            "ts2phc.12.configx",
+            "chronyd.1.config",
+        ] {
+            assert!(
+                starts_with_config_name(tag) && has_config_name(tag),
+                "{tag}"
+            );
+        }
+        for tag in [
+            "xptp4l.0.config",
+            "ptp4l.a.config",
+            "ptp4l.0.conf",
+            "ptp4l",
+            "5383.019",
+        ] {
+            assert!(!starts_with_config_name(tag), "{tag}");
+        }
     }
 
     fn same(line: &str) {
