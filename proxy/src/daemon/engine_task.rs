@@ -31,6 +31,12 @@ use ptp_event_core::linuxptp::{parse, Control, Kind, LogLine, SyncState};
 pub const RELOAD_WAIT: Duration = Duration::from_secs(2);
 /// A configuration file named by lines is requested at most this often.
 const WANT_EVERY: Duration = Duration::from_secs(1);
+/// A new node sync-state goes to the writer this long after it changed
+/// (the latest one then): waking the writer (and its store write) at the
+/// moment of the event would put another thread's wake-up on the path of
+/// the event's delivery; a flapping clock costs one write per interval.
+/// Flushed when the engine task ends.
+pub const SYNC_STATE_DELAY: Duration = Duration::from_millis(100);
 
 /// The channels the engine task serves.
 pub struct EngineInputs {
@@ -58,6 +64,13 @@ pub struct EngineTask {
     /// Set after a `CMD RESTART` until the reloaded files arrive.
     reload_until: Option<tokio::time::Instant>,
     wanted: HashMap<String, Instant>,
+    /// The latest node sync-state not yet handed to the writer, and when
+    /// it is due ([`SYNC_STATE_DELAY`]).
+    sync_pending: Option<SyncState>,
+    sync_due: Option<tokio::time::Instant>,
+    /// Events published and not yet logged (logged after the delivery
+    /// workers had their turn).
+    unlogged: Vec<ptp_event_core::events::EventData>,
 }
 
 impl EngineTask {
@@ -71,11 +84,21 @@ impl EngineTask {
             epoch: 0,
             reload_until: None,
             wanted: HashMap::new(),
+            sync_pending: None,
+            sync_due: None,
+            unlogged: Vec::new(),
         }
     }
 
-    /// Runs until the line queue or the configuration channel closes.
+    /// Runs until the line queue or the configuration channel closes;
+    /// then hands the latest node sync-state to the writer.
     pub async fn run(mut self, initial: Effects) {
+        self.serve(initial).await;
+        self.log_published();
+        self.flush_sync_state();
+    }
+
+    async fn serve(&mut self, initial: Effects) {
         let origin = tokio::time::Instant::now();
         let std_origin = Instant::now();
         let now = move || Now {
@@ -84,8 +107,15 @@ impl EngineTask {
         };
         self.apply(initial);
         loop {
+            if !self.unlogged.is_empty() {
+                // The workers woken by this input run first; the log lines
+                // (a write each) follow.
+                tokio::task::yield_now().await;
+                self.log_published();
+            }
             let deadline = self.engine.next_deadline();
             let paused = self.reload_until;
+            let sync_due = self.sync_due;
             tokio::select! {
                 biased;
                 update = self.inputs.configs.recv() => match update {
@@ -99,6 +129,7 @@ impl EngineTask {
                     let fx = self.engine.on_tick(now());
                     self.apply(fx);
                 }
+                _ = sleep_until(sync_due) => self.flush_sync_state(),
                 _ = sleep_until(paused) => {
                     tracing::warn!("configuration not reloaded within {RELOAD_WAIT:?} of CMD RESTART; reading lines");
                     self.reload_until = None;
@@ -125,6 +156,24 @@ impl EngineTask {
                     counts.flush(&self.out.metrics);
                 }
             }
+        }
+    }
+
+    /// Hands the pending node sync-state to the writer.
+    fn flush_sync_state(&mut self) {
+        self.sync_due = None;
+        if let Some(s) = self.sync_pending.take() {
+            self.out.sync_state.send_replace(Some(s));
+        }
+    }
+
+    fn log_published(&mut self) {
+        for data in self.unlogged.drain(..) {
+            tracing::info!(
+                resource = data.resource.suffix(),
+                values = ?data.values.iter().map(|v| v.value.as_str()).collect::<Vec<_>>(),
+                "event published"
+            );
         }
     }
 
@@ -188,7 +237,9 @@ impl EngineTask {
                 Effect::Metric(op) => self.ptp.apply(&op),
                 Effect::Publish(data, time) => published.push((data, time)),
                 Effect::PersistSyncState(s) => {
-                    self.out.sync_state.send_replace(Some(s));
+                    self.sync_pending = Some(s);
+                    self.sync_due
+                        .get_or_insert_with(|| tokio::time::Instant::now() + SYNC_STATE_DELAY);
                 }
                 Effect::ProtocolConflict(r) => tracing::warn!(
                     resource = r.suffix(),
@@ -209,15 +260,10 @@ impl EngineTask {
         if published.is_empty() {
             return;
         }
-        for (data, _) in &published {
-            tracing::info!(
-                resource = data.resource.suffix(),
-                values = ?data.values.iter().map(|v| v.value.as_str()).collect::<Vec<_>>(),
-                "event published"
-            );
-        }
         let refs: Vec<_> = published.iter().map(|(d, t)| (d, *t)).collect();
         self.out.registry.publish(&refs, Instant::now());
+        self.unlogged
+            .extend(published.into_iter().map(|(data, _)| data));
     }
 }
 

@@ -28,7 +28,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use crate::config::{ProxyRole, Settings};
-use crate::delivery::{Delivery, DeliveryConfig};
+use crate::delivery::{Connector, Delivery, DeliveryConfig};
 use crate::engine_link::EngineLink;
 use crate::http::security::Security;
 use crate::metrics::Metrics;
@@ -130,7 +130,11 @@ pub async fn run_until(
         dead.clone(),
         &node,
     ));
-    let delivery = Delivery::new(DeliveryConfig::default(), http.clone(), obs)?;
+    let delivery = Delivery::new(
+        DeliveryConfig::default(),
+        Connector::new(&security.client_tls),
+        obs,
+    )?;
 
     // 2. Listeners (their bound ports name the URLs the registry hands out).
     let mut bound = listeners::bind(&settings, role, &security).await?;

@@ -1,10 +1,14 @@
 //! Delivery outcomes into metrics, and dead consumers handed to the
 //! registry.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use prometheus::{Gauge, Histogram, IntCounter};
+use rustc_hash::FxHashMap;
 
 use crate::delivery::{
-    AttemptResult, DeliveryObserver, DropReason, FinalOutcome, ItemMeta, SubscriberKey, Url,
+    AttemptResult, DeliveryObserver, DepthMeter, DropReason, FinalOutcome, ItemMeta, SubscriberKey,
+    Url,
 };
 use crate::metrics::Metrics;
 use crate::registry::TRANSPORT_KEY_PREFIX;
@@ -13,35 +17,80 @@ use crate::registry::TRANSPORT_KEY_PREFIX;
 /// removes it.
 pub type DeadHandler = Arc<dyn Fn(SubscriberKey) + Send + Sync>;
 
+/// The series one final outcome updates.
+struct FinalSeries {
+    counts: Vec<Gauge>,
+    latency: Option<Histogram>,
+}
+
+/// (resource, api, delivered).
+type FinalKey = (&'static str, &'static str, bool);
+
 pub struct MetricsObserver {
     metrics: Metrics,
     dead: Arc<OnceLock<DeadHandler>>,
     node_prefix: String,
+    /// Delivered, retryable, rejected.
+    attempts: [IntCounter; 3],
+    /// The labelled series of each kind of final outcome, looked up once
+    /// (not a label hash and an address `format!` per delivery).
+    finals: Mutex<FxHashMap<FinalKey, Arc<FinalSeries>>>,
 }
 
 impl MetricsObserver {
     pub fn new(metrics: Metrics, dead: Arc<OnceLock<DeadHandler>>, node: &str) -> Self {
+        let attempts = [
+            metrics.attempt_series(AttemptResult::Delivered),
+            metrics.attempt_series(AttemptResult::Retryable),
+            metrics.attempt_series(AttemptResult::Rejected),
+        ];
         MetricsObserver {
             metrics,
             dead,
             node_prefix: format!("/cluster/node/{node}"),
+            attempts,
+            finals: Mutex::new(FxHashMap::default()),
         }
+    }
+
+    fn final_series(&self, key: FinalKey) -> Arc<FinalSeries> {
+        let mut finals = self.finals.lock().unwrap_or_else(PoisonError::into_inner);
+        finals
+            .entry(key)
+            .or_insert_with(|| {
+                let (resource, api, delivered) = key;
+                let address = format!("{}{}", self.node_prefix, resource);
+                Arc::new(FinalSeries {
+                    counts: self.metrics.delivery_final_series(
+                        &address,
+                        api == "transport",
+                        delivered,
+                    ),
+                    latency: delivered.then(|| self.metrics.delivery_latency_series(api, resource)),
+                })
+            })
+            .clone()
     }
 }
 
 impl DeliveryObserver for MetricsObserver {
     fn on_attempt(&self, result: AttemptResult) {
-        self.metrics.attempt(result);
+        let i = match result {
+            AttemptResult::Delivered => 0,
+            AttemptResult::Retryable => 1,
+            AttemptResult::Rejected => 2,
+        };
+        self.attempts[i].inc();
     }
 
     fn on_final(&self, _key: &SubscriberKey, outcome: FinalOutcome, meta: &ItemMeta) {
-        let address = format!("{}{}", self.node_prefix, meta.resource);
         let delivered = outcome == FinalOutcome::Delivered;
-        self.metrics
-            .delivery_final(&address, meta.api == "transport", delivered);
-        if delivered {
-            self.metrics
-                .delivery_latency(meta.api, meta.resource, meta.latency.as_secs_f64());
+        let series = self.final_series((meta.resource, meta.api, delivered));
+        for c in &series.counts {
+            c.inc();
+        }
+        if let Some(h) = &series.latency {
+            h.observe(meta.latency.as_secs_f64());
         }
     }
 
@@ -51,6 +100,11 @@ impl DeliveryObserver for MetricsObserver {
 
     fn on_depth(&self, key: &SubscriberKey, url: &Url, depth: usize) {
         self.metrics.queue_depth(key.as_str(), url.as_str(), depth);
+    }
+
+    fn depth_meter(&self, key: &SubscriberKey, url: &Url) -> Option<DepthMeter> {
+        let gauge = self.metrics.queue_depth_series(key.as_str(), url.as_str());
+        Some(Box::new(move |depth| gauge.set(depth as f64)))
     }
 
     fn on_connection_reset(&self, key: &SubscriberKey) {

@@ -123,10 +123,17 @@ impl ProducerTasks {
         if let Some(path) = &self.socket {
             let _ = std::fs::remove_file(path);
         }
+        // Without its configuration task the engine task ends, handing the
+        // latest node sync-state to the writer; its sender is then gone:
+        // the writer finishes its write and ends.
         self.config.abort();
-        self.engine.abort();
-        // The engine's sender is gone with it: the writer finishes its
-        // current write and ends.
+        let mut engine = self.engine;
+        if tokio::time::timeout(std::time::Duration::from_millis(500), &mut engine)
+            .await
+            .is_err()
+        {
+            engine.abort();
+        }
         let _ = tokio::time::timeout(std::time::Duration::from_secs(1), self.sync_writer).await;
     }
 }

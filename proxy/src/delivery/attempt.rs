@@ -1,15 +1,16 @@
 //! One HTTP attempt and the classification of its outcome (spec §7.2).
 //!
 //! The attempt POSTs the event's bytes with `Content-Type: application/json`
-//! plus the event's own headers. The timeout covers connection set-up,
-//! sending and the response head; then at most `max_body` bytes of the
-//! response body are read (bounded by the same timeout again) and discarded.
-//! Reading the body to its end lets the connection go back to the pool.
+//! (or the event's own content type) plus the event's own headers, on the
+//! subscriber's connection (`conn.rs`). The timeout covers connection
+//! set-up, sending and the response head; then at most `max_body` bytes of
+//! the response body are read (bounded by the same timeout again) and
+//! discarded, so the connection can carry the next event.
 
+use super::conn::{Connection, Connector, PostError};
 use super::observer::AttemptResult;
 use super::Outgoing;
-use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE};
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 use std::fmt;
 use std::time::Duration;
 use url::Url;
@@ -19,10 +20,10 @@ use url::Url;
 pub(crate) enum AttemptDetail {
     Status(StatusCode),
     Timeout,
-    /// Connection refused/reset, DNS or TLS failure, ...
-    Transport(reqwest::Error),
-    /// The request could not even be built (e.g. an unsupported scheme).
-    Invalid(reqwest::Error),
+    /// Connection refused/reset, DNS or TLS failure, a broken response, ...
+    Transport(PostError),
+    /// The request could not even be made (e.g. an unsupported scheme).
+    Invalid(PostError),
 }
 
 impl fmt::Display for AttemptDetail {
@@ -36,22 +37,9 @@ impl fmt::Display for AttemptDetail {
 }
 
 impl AttemptDetail {
-    /// Whether the peer reset the connection (an `ECONNRESET` anywhere in
-    /// the error's chain).
+    /// Whether the peer reset the connection (`ECONNRESET`).
     pub(crate) fn is_connection_reset(&self) -> bool {
-        let Self::Transport(err) = self else {
-            return false;
-        };
-        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
-        while let Some(e) = source {
-            if e.downcast_ref::<std::io::Error>()
-                .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionReset)
-            {
-                return true;
-            }
-            source = e.source();
-        }
-        false
+        matches!(self, Self::Transport(err) if err.is_connection_reset())
     }
 }
 
@@ -76,56 +64,29 @@ pub(crate) fn classify_status(status: StatusCode) -> AttemptResult {
     }
 }
 
-fn request_headers(item: &Outgoing) -> HeaderMap {
-    let mut headers = HeaderMap::with_capacity(item.headers.len() + 1);
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    for (name, value) in item.headers.iter() {
-        if name == CONTENT_TYPE {
-            headers.insert(name.clone(), value.clone());
-        } else {
-            headers.append(name.clone(), value.clone());
-        }
-    }
-    headers
-}
-
-/// Performs one POST of `item` to `url`.
+/// Performs one POST of `item` to `url` on `conn`.
 pub(crate) async fn attempt(
-    client: &Client,
+    conn: &mut Connection,
+    connector: &Connector,
     url: &Url,
     item: &Outgoing,
     timeout: Duration,
     max_body: usize,
 ) -> AttemptReport {
-    let request = client
-        .post(url.clone())
-        .headers(request_headers(item))
-        .body(item.body.clone());
-    let mut response = match tokio::time::timeout(timeout, request.send()).await {
-        Err(_elapsed) => return report(AttemptResult::Retryable, AttemptDetail::Timeout),
-        Ok(Err(err)) if err.is_builder() => {
-            return report(AttemptResult::Rejected, AttemptDetail::Invalid(err))
+    match conn.post(connector, url, item, timeout, max_body).await {
+        Ok(code) => match StatusCode::from_u16(code) {
+            Ok(status) => report(classify_status(status), AttemptDetail::Status(status)),
+            Err(_) => report(
+                AttemptResult::Retryable,
+                AttemptDetail::Transport(PostError::Protocol("status code out of range")),
+            ),
+        },
+        Err(PostError::Timeout) => report(AttemptResult::Retryable, AttemptDetail::Timeout),
+        Err(err @ PostError::Invalid(_)) => {
+            report(AttemptResult::Rejected, AttemptDetail::Invalid(err))
         }
-        Ok(Err(err)) if err.is_timeout() => {
-            return report(AttemptResult::Retryable, AttemptDetail::Timeout)
-        }
-        Ok(Err(err)) => return report(AttemptResult::Retryable, AttemptDetail::Transport(err)),
-        Ok(Ok(response)) => response,
-    };
-    let status = response.status();
-    // The status decides; the body is only drained so the connection can be
-    // reused. A body that is too long, too slow or broken just closes it.
-    let _ = tokio::time::timeout(timeout, async {
-        let mut read = 0usize;
-        while read < max_body {
-            match response.chunk().await {
-                Ok(Some(chunk)) => read += chunk.len(),
-                Ok(None) | Err(_) => break,
-            }
-        }
-    })
-    .await;
-    report(classify_status(status), AttemptDetail::Status(status))
+        Err(err) => report(AttemptResult::Retryable, AttemptDetail::Transport(err)),
+    }
 }
 
 fn report(result: AttemptResult, detail: AttemptDetail) -> AttemptReport {
@@ -164,30 +125,5 @@ mod tests {
             let status = StatusCode::from_u16(code).expect("valid status code");
             assert_eq!(classify_status(status), expected, "status {code}");
         }
-    }
-
-    #[test]
-    fn content_type_is_json_unless_the_item_says_otherwise() {
-        use reqwest::header::HeaderName;
-        let mut item = super::super::tests::item(1, "t");
-        let headers = request_headers(&item);
-        assert_eq!(headers[CONTENT_TYPE], "application/json");
-        assert_eq!(headers.len(), 1);
-
-        item.headers = vec![
-            (
-                CONTENT_TYPE,
-                HeaderValue::from_static("application/cloudevents+json"),
-            ),
-            (
-                HeaderName::from_static("ce-id"),
-                HeaderValue::from_static("42"),
-            ),
-        ]
-        .into();
-        let headers = request_headers(&item);
-        assert_eq!(headers[CONTENT_TYPE], "application/cloudevents+json");
-        assert_eq!(headers.get_all(CONTENT_TYPE).iter().count(), 1);
-        assert_eq!(headers["ce-id"], "42");
     }
 }

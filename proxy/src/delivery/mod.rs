@@ -1,6 +1,6 @@
 //! Delivery of events to consumers (spec events-and-metrics.md §7): one FIFO
-//! queue and one worker task per subscriber, HTTP POSTs over one shared,
-//! pooled keep-alive client, retries with jittered backoff, drop-oldest beyond
+//! queue and one worker task per subscriber, HTTP POSTs over the
+//! subscriber's own kept-alive connection, retries with jittered backoff, drop-oldest beyond
 //! 16 384 queued events, and removal of dead consumers.
 //!
 //! [`Delivery`] is the handle the engine path uses. [`Delivery::enqueue`]
@@ -9,12 +9,14 @@
 //! owner of the subscriptions for dead consumers).
 //!
 //! Files: `queue.rs` (bounded FIFO), `subscriber.rs` (state shared by handle
-//! and worker), `worker.rs` (the per-subscriber task), `attempt.rs` (one
+//! and worker), `worker.rs` (the per-subscriber task), `conn.rs` (the
+//! worker's HTTP/1.1 connection), `attempt.rs` (one
 //! HTTP attempt and its classification), `backoff.rs` (retry delays),
 //! `observer.rs` (the hooks).
 
 mod attempt;
 mod backoff;
+mod conn;
 mod observer;
 mod queue;
 mod subscriber;
@@ -27,7 +29,10 @@ mod tests;
 #[cfg(test)]
 mod testutil;
 
-pub use observer::{AttemptResult, DeliveryObserver, DropReason, FinalOutcome, ItemMeta};
+pub use conn::Connector;
+pub use observer::{
+    AttemptResult, DeliveryObserver, DepthMeter, DropReason, FinalOutcome, ItemMeta,
+};
 #[cfg(test)]
 pub(crate) use recording::{NoopObserver, Observed, RecordingObserver};
 pub use reqwest::header::{HeaderName, HeaderValue};
@@ -40,7 +45,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 use subscriber::{Pushed, Subscriber};
-use tracing::{info, warn, Instrument};
+use tracing::{info, warn};
 use worker::WorkerCtx;
 
 macro_rules! shared_str_id {
@@ -227,12 +232,11 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Delivery {
-    /// Delivery over `client` (the shared outgoing client, which must not
-    /// follow redirects). Must be called within a tokio runtime; the
-    /// workers are spawned onto it.
+    /// Delivery with connections from `connector`. Must be called within a
+    /// tokio runtime; the workers are spawned onto it.
     pub fn new(
         config: DeliveryConfig,
-        client: reqwest::Client,
+        connector: Connector,
         observer: Arc<dyn DeliveryObserver>,
     ) -> Result<Self, DeliveryError> {
         config.validate()?;
@@ -242,7 +246,7 @@ impl Delivery {
             shared: Arc::new(Shared {
                 ctx: Arc::new(WorkerCtx {
                     config,
-                    client,
+                    connector,
                     observer,
                     shutting_down: false.into(),
                 }),
@@ -310,11 +314,12 @@ impl Delivery {
             ctx.config.queue_capacity,
             Arc::clone(&ctx.observer),
         ));
-        let span = tracing::info_span!("delivery", subscriber = %key);
+        // No span: entering one on every poll costs more than the worker's
+        // own work; its log lines carry `subscriber` themselves.
         let task = self
             .shared
             .runtime
-            .spawn(worker::run(Arc::clone(ctx), Arc::clone(&sub)).instrument(span));
+            .spawn(worker::run(Arc::clone(ctx), Arc::clone(&sub)));
         sub.set_task(task);
         sub
     }

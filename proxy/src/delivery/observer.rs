@@ -78,6 +78,9 @@ impl DropReason {
     }
 }
 
+/// Sets one subscriber's depth; see [`DeliveryObserver::depth_meter`].
+pub type DepthMeter = Box<dyn Fn(usize) + Send + Sync>;
+
 /// What is known about the event whose final outcome is reported.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemMeta {
@@ -108,6 +111,13 @@ pub trait DeliveryObserver: Send + Sync + 'static {
     fn on_dropped(&self, _reason: DropReason, _n: usize) {}
     /// The subscriber's depth (queued plus in flight) changed.
     fn on_depth(&self, _key: &SubscriberKey, _url: &Url, _depth: usize) {}
+    /// A setter for the depth of subscriber `key` at `url`, which the
+    /// subscriber keeps and calls instead of [`DeliveryObserver::on_depth`]
+    /// (a labelled series looked up once, not twice per event). `None`:
+    /// `on_depth` is called.
+    fn depth_meter(&self, _key: &SubscriberKey, _url: &Url) -> Option<DepthMeter> {
+        None
+    }
     /// The subscriber reached the limit of consecutive failed deliveries.
     /// Called exactly once per subscriber; its worker has stopped and its
     /// queue is discarded. The owner removes the consumer's subscriptions,

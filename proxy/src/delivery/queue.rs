@@ -8,9 +8,10 @@
 
 use std::collections::VecDeque;
 
-/// Slots kept allocated while a queue is idle; more are released when it
-/// drains, so memory returns to its idle level after a burst.
-const IDLE_SLOTS: usize = 16;
+/// Slots kept allocated while a queue is idle (an entry is ≈ 112 bytes and
+/// a node has hundreds of subscribers); more are released when it drains,
+/// so memory returns to its idle level after a burst.
+const IDLE_SLOTS: usize = 2;
 
 /// A FIFO with a fixed capacity that makes room for a new entry by dropping
 /// the oldest one.

@@ -8,7 +8,7 @@
 //! a queue-full drop (the caller reports it as dropped). The mutex decides
 //! which one wins for the event in flight.
 
-use super::observer::DeliveryObserver;
+use super::observer::{DeliveryObserver, DepthMeter};
 use super::queue::BoundedQueue;
 use super::{lock, Outgoing, SubscriberKey, SubscriptionTag};
 use std::sync::{Arc, Mutex};
@@ -31,7 +31,10 @@ struct State {
     queue: BoundedQueue<Outgoing>,
     in_flight: bool,
     closed: bool,
-    url: Url,
+    /// Shared with the event in flight (no copy per event).
+    url: Arc<Url>,
+    /// The depth series of `url`, looked up once.
+    meter: Option<DepthMeter>,
     full_warned_at: Option<Instant>,
     full_unreported: u64,
 }
@@ -60,7 +63,7 @@ pub(crate) enum Pushed {
 /// What the worker should do next.
 pub(crate) enum Next {
     /// Deliver this event (now in flight) to this URL.
-    Item(Outgoing, Url),
+    Item(Outgoing, Arc<Url>),
     Empty,
     Closed,
 }
@@ -72,13 +75,15 @@ impl Subscriber {
         capacity: usize,
         observer: Arc<dyn DeliveryObserver>,
     ) -> Self {
+        let meter = observer.depth_meter(&key, &url);
         Self {
             key,
             state: Mutex::new(State {
                 queue: BoundedQueue::new(capacity),
                 in_flight: false,
                 closed: false,
-                url,
+                url: Arc::new(url),
+                meter,
                 full_warned_at: None,
                 full_unreported: 0,
             }),
@@ -103,7 +108,15 @@ impl Subscriber {
     }
 
     pub(crate) fn url(&self) -> Url {
-        lock(&self.state).url.clone()
+        Url::clone(&lock(&self.state).url)
+    }
+
+    /// Reports the depth of `st` (under its lock, so reports stay in order).
+    fn report_depth(&self, st: &State, depth: usize) {
+        match &st.meter {
+            Some(meter) => meter(depth),
+            None => self.observer.on_depth(&self.key, &st.url, depth),
+        }
     }
 
     pub(crate) fn depth(&self) -> usize {
@@ -128,9 +141,10 @@ impl Subscriber {
             if st.closed {
                 return Err(Closed);
             }
-            if st.url != *url {
+            if *st.url != *url {
                 tracing::debug!(subscriber = %self.key, endpoint = %url, "endpoint changed");
-                st.url = url.clone();
+                st.url = Arc::new(url.clone());
+                st.meter = self.observer.depth_meter(&self.key, url);
             }
             if st.queue.push(item).is_some() {
                 st.full_unreported += 1;
@@ -143,7 +157,7 @@ impl Subscriber {
                 });
                 Pushed::DroppedOldest { warn }
             } else {
-                self.observer.on_depth(&self.key, &st.url, st.depth());
+                self.report_depth(&st, st.depth());
                 Pushed::Queued
             }
         };
@@ -160,7 +174,7 @@ impl Subscriber {
         match st.queue.pop_front() {
             Some(item) => {
                 st.in_flight = true;
-                Next::Item(item, st.url.clone())
+                Next::Item(item, Arc::clone(&st.url))
             }
             None => Next::Empty,
         }
@@ -175,7 +189,7 @@ impl Subscriber {
             return false;
         }
         st.in_flight = false;
-        self.observer.on_depth(&self.key, &st.url, st.depth());
+        self.report_depth(&st, st.depth());
         true
     }
 
@@ -189,7 +203,7 @@ impl Subscriber {
         }
         st.closed = true;
         let n = st.queue.clear() + usize::from(std::mem::take(&mut st.in_flight));
-        self.observer.on_depth(&self.key, &st.url, 0);
+        self.report_depth(&st, 0);
         n
     }
 
@@ -198,7 +212,7 @@ impl Subscriber {
         let mut st = lock(&self.state);
         let n = st.queue.discard_where(|item| item.tag == *tag);
         if n > 0 {
-            self.observer.on_depth(&self.key, &st.url, st.depth());
+            self.report_depth(&st, st.depth());
         }
         n
     }

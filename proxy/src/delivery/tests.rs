@@ -4,8 +4,8 @@ use super::recording::{dropped, finals};
 use super::testutil::{refused_url, BlackHole, Reply, Resetter, TestServer};
 use super::*;
 
-fn client() -> reqwest::Client {
-    crate::http::client::outgoing().expect("client")
+fn client() -> Connector {
+    Connector::plain()
 }
 use bytes::Bytes;
 use std::time::{Duration, Instant};

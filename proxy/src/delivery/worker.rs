@@ -2,11 +2,13 @@
 //! retries (at most one request in flight), reports the final outcome, and
 //! stops after too many consecutive failed deliveries (spec §7.2, §7.3).
 //!
-//! Waits on: the subscriber's wake-up (new event, shutdown), the HTTP
-//! attempt, and the retry delay. Never on another subscriber.
+//! Waits on: the subscriber's wake-up (new event, shutdown), its idle
+//! connection (closed by the consumer), the HTTP attempt, and the retry
+//! delay. Never on another subscriber.
 
 use super::attempt::attempt;
 use super::backoff::retry_delay;
+use super::conn::{Connection, Connector};
 use super::observer::{AttemptResult, DeliveryObserver, DropReason, FinalOutcome, ItemMeta};
 use super::subscriber::{Next, Subscriber};
 use super::{DeliveryConfig, Outgoing, SubscriberKey};
@@ -18,7 +20,7 @@ use url::Url;
 /// What all workers share.
 pub(crate) struct WorkerCtx {
     pub(crate) config: DeliveryConfig,
-    pub(crate) client: reqwest::Client,
+    pub(crate) connector: Connector,
     pub(crate) observer: Arc<dyn DeliveryObserver>,
     pub(crate) shutting_down: AtomicBool,
 }
@@ -33,6 +35,8 @@ impl WorkerCtx {
 /// finishing the event in flight).
 pub(crate) async fn run(ctx: Arc<WorkerCtx>, sub: Arc<Subscriber>) {
     let mut consecutive_failures: u32 = 0;
+    // The subscriber's one connection, kept alive between events.
+    let mut conn = Connection::default();
     loop {
         let (item, url) = loop {
             if ctx.is_shutting_down() {
@@ -41,11 +45,21 @@ pub(crate) async fn run(ctx: Arc<WorkerCtx>, sub: Arc<Subscriber>) {
             match sub.next() {
                 Next::Item(item, url) => break (item, url),
                 Next::Closed => return,
-                Next::Empty => sub.wake.notified().await,
+                Next::Empty => {
+                    tokio::select! {
+                        biased;
+                        () = sub.wake.notified() => {}
+                        // The consumer closed the idle connection (or it
+                        // aged out): dropped; wait on.
+                        () = conn.idle() => {}
+                    }
+                }
             }
         };
 
-        let outcome = deliver(&ctx, &sub.key, &url, &item).await;
+        // Boxed: the attempt's state (connecting, TLS, reading) is only
+        // allocated while an event is in flight, so an idle worker is small.
+        let outcome = Box::pin(deliver(&ctx, &mut conn, &sub.key, &url, &item)).await;
         if !sub.finish() {
             return;
         }
@@ -89,12 +103,19 @@ pub(crate) async fn run(ctx: Arc<WorkerCtx>, sub: Arc<Subscriber>) {
 
 /// Attempts `item` until it is delivered, rejected, or the retries are used
 /// up. The event stays "at the head of the queue" (in flight) meanwhile.
-async fn deliver(ctx: &WorkerCtx, key: &SubscriberKey, url: &Url, item: &Outgoing) -> FinalOutcome {
+async fn deliver(
+    ctx: &WorkerCtx,
+    conn: &mut Connection,
+    key: &SubscriberKey,
+    url: &Url,
+    item: &Outgoing,
+) -> FinalOutcome {
     let config = &ctx.config;
     let mut retry = 0usize;
     loop {
         let report = attempt(
-            &ctx.client,
+            conn,
+            &ctx.connector,
             url,
             item,
             config.attempt_timeout,

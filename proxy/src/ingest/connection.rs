@@ -15,7 +15,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::UnixStream;
 
 use super::batch::{LineBatch, Protocol, QueuedBatch, BATCH_LINES};
-use super::buffers::ReaderShared;
+use super::buffers::{ReaderShared, READ_BUF};
 use super::context::SocketContext;
 use super::framer::{Framed, Framer};
 use ptp_event_core::clock::LineResult;
@@ -102,6 +102,12 @@ pub(super) async fn read(
             if ctx.queue.send(batch).await.is_err() {
                 break 'read;
             }
+        }
+        if n < READ_BUF {
+            // Probably all there was: the engine task (woken above) runs
+            // before this task's next read, which would only find the
+            // socket empty.
+            tokio::task::yield_now().await;
         }
     }
     ctx.metrics.socket_connection(false);

@@ -304,6 +304,48 @@ impl Metrics {
         }
     }
 
+    /// The series [`Metrics::delivery_final`] adds to, for handles kept by
+    /// the caller.
+    pub fn delivery_final_series(
+        &self,
+        address: &str,
+        transport: bool,
+        delivered: bool,
+    ) -> Vec<prometheus::Gauge> {
+        let f = &self.inner;
+        let s = status(delivered);
+        if transport {
+            vec![
+                f.events_ack.with_label_values(&[address, s]),
+                f.transport_events_published
+                    .with_label_values(&[address, s]),
+            ]
+        } else {
+            vec![f.events_received.with_label_values(&[address, s])]
+        }
+    }
+
+    /// The series [`Metrics::delivery_latency`] observes.
+    pub fn delivery_latency_series(&self, api: &str, resource: &str) -> prometheus::Histogram {
+        self.inner
+            .delivery_latency
+            .with_label_values(&[api, resource])
+    }
+
+    /// The counter [`Metrics::attempt`] adds to.
+    pub fn attempt_series(&self, result: AttemptResult) -> IntCounter {
+        self.inner
+            .delivery_attempts
+            .with_label_values(&[result.as_str()])
+    }
+
+    /// The queue-depth series of one subscriber.
+    pub fn queue_depth_series(&self, client_id: &str, endpoint: &str) -> prometheus::Gauge {
+        self.inner
+            .queue_depth
+            .with_label_values(&[client_id, endpoint])
+    }
+
     /// Publish-to-2xx latency of one delivered event.
     pub fn delivery_latency(&self, api: &str, resource: &str, seconds: f64) {
         self.inner

@@ -73,6 +73,8 @@ pub struct Target {
 pub struct Active {
     pub api: Api,
     pub id: String,
+    /// `id` as the tag of its queued events (shared, not copied per event).
+    pub tag: SubscriptionTag,
     /// As the consumer wrote it.
     pub resource: String,
     /// As the consumer wrote it; empty for a v1 subscription without one.
@@ -186,7 +188,7 @@ impl State {
                 self.subs = kept;
                 for a in gone {
                     let Some(t) = a.target else { continue };
-                    removed.tags.push((t.key.clone(), a.id.as_str().into()));
+                    removed.tags.push((t.key.clone(), a.tag.clone()));
                     let still_used = self
                         .subs
                         .iter()
@@ -250,6 +252,7 @@ fn active(s: &StoredSubscription) -> Active {
     Active {
         api: s.api,
         id: s.id.clone(),
+        tag: SubscriptionTag::from(s.id.as_str()),
         resource: s.resource.clone(),
         target: target(&endpoint),
         selector: (s.api == Api::V2)

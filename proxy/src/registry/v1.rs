@@ -188,7 +188,7 @@ impl Registry {
             let item = Outgoing {
                 body: v1_event_with_source(data, address, &a.id, time, self.v1_format()),
                 headers: std::sync::Arc::from(Vec::new()),
-                tag: a.id.as_str().into(),
+                tag: a.tag.clone(),
                 published_at,
                 resource: super::fanout::v1_suffix(data.resource),
                 api: "v1",

@@ -8,7 +8,7 @@
 //! engine, not here.
 
 use super::model::*;
-use super::tokens::{has_config_name, tokenize};
+use super::tokens::{has_config_name, starts_with_config_name, Tokens};
 
 /// Why a line was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -47,11 +47,15 @@ pub fn parse(line: &str) -> Result<LogLine<'_>, ParseError> {
         "CMD LIVE_START" => return Ok(LogLine::Control(Control::LiveStart)),
         _ => {}
     }
-    if !has_config_name(line) {
+    let mut toks = Tokens::empty(line);
+    toks.fill(line);
+    let t = toks.as_slice();
+    // The name is nearly always the tag `T[2]`: checking that token first
+    // spares a scan of the line (a match in a token is one in the line, and
+    // none can span tokens: the pattern has no delimiter).
+    if !(t.get(2).is_some_and(|tag| starts_with_config_name(tag)) || has_config_name(line)) {
         return Err(err(Kind::Other, Reason::NoConfig));
     }
-    let toks = tokenize(line);
-    let t = toks.as_slice();
     if t.len() < 3 {
         return Err(err(Kind::Other, Reason::TooFewTokens));
     }
@@ -85,7 +89,7 @@ fn prefix_of(rest: &str) -> Prefix {
     let Some(after) = rest.strip_prefix('[') else {
         return Prefix::Bare;
     };
-    let Some(close) = after.find(']') else {
+    let Some(close) = after.bytes().position(|b| b == b']') else {
         return Prefix::Raw;
     };
     let tail = &after[close + 1..];
@@ -151,17 +155,22 @@ fn body<'a>(
 
 /// A decimal integer with optional sign (`-98`, `+3`).
 pub fn int(s: &str) -> Option<i64> {
-    let (neg, digits) = match s.as_bytes().first()? {
-        b'-' => (true, &s[1..]),
-        b'+' => (false, &s[1..]),
-        _ => (false, s),
+    let b = s.as_bytes();
+    let (neg, digits) = match b.first()? {
+        b'-' => (true, &b[1..]),
+        b'+' => (false, &b[1..]),
+        _ => (false, b),
     };
-    if digits.is_empty() || digits.len() > 18 || !digits.bytes().all(|c| c.is_ascii_digit()) {
+    if digits.is_empty() || digits.len() > 18 {
         return None;
     }
     let mut v: i64 = 0;
-    for c in digits.bytes() {
-        v = v * 10 + i64::from(c - b'0');
+    for &c in digits {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v * 10 + i64::from(d);
     }
     Some(if neg { -v } else { v })
 }

@@ -59,6 +59,32 @@ fn is_delim(b: u8) -> bool {
     DELIM[b as usize]
 }
 
+/// [`DELIM`] as comparisons, which the compiler turns into vector
+/// instructions over a chunk: `\t \n \v \f \r` (9–13), space, `:`, and
+/// `[ { ] }` (`[`/`{` and `]`/`}` differ in bit 5 only).
+#[inline(always)]
+fn is_delim_cmp(b: u8) -> bool {
+    b == b' ' || b == b':' || b.wrapping_sub(9) < 5 || (b | 0x20) == b'{' || (b | 0x20) == b'}'
+}
+
+/// Bit `i` set iff `chunk[i]` is a delimiter.
+#[inline(always)]
+fn delim_mask(chunk: &[u8; 64]) -> u64 {
+    let mut flags = [0u8; 64];
+    for (f, &b) in flags.iter_mut().zip(chunk) {
+        *f = u8::from(is_delim_cmp(b));
+    }
+    // Eight 0/1 bytes to eight bits: the products land on distinct bits,
+    // byte j's on bit 56 + j.
+    const PACK: u64 = 0x0102_0408_1020_4080;
+    let mut mask = 0u64;
+    for (k, w) in flags.chunks_exact(8).enumerate() {
+        let w = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+        mask |= (w.wrapping_mul(PACK) >> 56) << (8 * k);
+    }
+    mask
+}
+
 fn is_alnum(b: u8) -> bool {
     b.is_ascii_alphanumeric()
 }
@@ -96,7 +122,143 @@ fn level_run(bytes: &[u8], i: usize) -> Option<(usize, usize)> {
 }
 
 /// Splits a line into tokens.
+///
+/// Delimiters are found 64 bytes at a time as a bit mask and tokens are
+/// taken from its edges (`trailing_zeros`), so the cost is a table lookup
+/// per byte and a few bit operations per token, not a data-dependent
+/// branch per byte. A tag with a level suffix (rare: replayed lines) is
+/// handled by [`tokenize_bytewise`], which the mask version equals
+/// otherwise (a property test checks it).
 pub fn tokenize(line: &str) -> Tokens<'_> {
+    let mut t = Tokens::empty(line);
+    t.fill(line);
+    t
+}
+
+impl<'a> Tokens<'a> {
+    /// No tokens yet, for [`Tokens::fill`].
+    pub fn empty(line: &'a str) -> Tokens<'a> {
+        Tokens {
+            items: [""; MAX_TOKENS],
+            base: line.as_ptr() as usize,
+            len: 0,
+            overflow: false,
+            level: None,
+        }
+    }
+
+    /// [`tokenize`] in place (the struct is 680 bytes: returning it costs
+    /// a copy per line).
+    pub fn fill(&mut self, line: &'a str) {
+        match mask_tokens(line, &mut self.items) {
+            Some((len, overflow)) => {
+                self.len = len;
+                self.overflow = overflow;
+            }
+            None => *self = tokenize_bytewise(line),
+        }
+    }
+}
+
+/// The tokens of `line` into `items`: their number and whether there were
+/// more; `None` for a tag with a level suffix.
+fn mask_tokens<'a>(line: &'a str, items: &mut [&'a str; MAX_TOKENS]) -> Option<(usize, bool)> {
+    let bytes = line.as_bytes();
+    let n = bytes.len();
+    let (mut len, mut overflow) = (0usize, false);
+    let mut pos = 0;
+    // Start of the token being read, if inside one.
+    let mut open: Option<usize> = None;
+    let mut prev_delim = true;
+    while pos < n {
+        let rest = n - pos;
+        let d = if rest >= 64 {
+            window_mask(bytes, pos)
+        } else if n >= 64 {
+            // The last, shorter chunk: the window ending at the line's
+            // end, shifted into place; past the end are delimiters.
+            (window_mask(bytes, n - 64) >> (64 - rest)) | (u64::MAX << rest)
+        } else {
+            let mut chunk = [b' '; 64];
+            chunk[..rest].copy_from_slice(&bytes[pos..]);
+            delim_mask(&chunk)
+        };
+        let before = (d << 1) | u64::from(prev_delim);
+        let mut starts = !d & before;
+        let mut ends = d & !before;
+        // Starts and ends alternate: a token left open by the previous
+        // chunk ends first, then each start pairs with the next end.
+        if let Some(s) = open {
+            if ends == 0 {
+                // No delimiter in this chunk: the token goes on.
+                pos += 64;
+                continue;
+            }
+            let e = pos + ends.trailing_zeros() as usize;
+            ends &= ends - 1;
+            open = None;
+            if !push(line, items, &mut len, &mut overflow, s, e) {
+                return None;
+            }
+        }
+        while starts != 0 {
+            let s = pos + starts.trailing_zeros() as usize;
+            starts &= starts - 1;
+            if ends == 0 {
+                open = Some(s);
+                break;
+            }
+            let e = pos + ends.trailing_zeros() as usize;
+            ends &= ends - 1;
+            if !push(line, items, &mut len, &mut overflow, s, e) {
+                return None;
+            }
+        }
+        prev_delim = d >> 63 == 1;
+        pos += 64;
+    }
+    if let Some(s) = open {
+        if !push(line, items, &mut len, &mut overflow, s, n) {
+            return None;
+        }
+    }
+    Some((len, overflow))
+}
+
+/// [`delim_mask`] of the 64 bytes at `at` (`at + 64 <= bytes.len()`).
+#[inline(always)]
+fn window_mask(bytes: &[u8], at: usize) -> u64 {
+    match bytes[at..at + 64].try_into() {
+        Ok(chunk) => delim_mask(chunk),
+        Err(_) => 0,
+    }
+}
+
+/// Stores `line[s..e]` as the next token; false if it is a configuration
+/// tag followed by a level suffix (the caller starts over byte by byte).
+#[inline(always)]
+fn push<'a>(
+    line: &'a str,
+    items: &mut [&'a str; MAX_TOKENS],
+    len: &mut usize,
+    overflow: &mut bool,
+    s: usize,
+    e: usize,
+) -> bool {
+    let tok = &line[s..e];
+    match items.get_mut(*len) {
+        Some(slot) => {
+            *slot = tok;
+            *len += 1;
+        }
+        None => *overflow = true,
+    }
+    let bytes = line.as_bytes();
+    !(bytes.get(e) == Some(&b':') && is_config_like(tok) && level_run(bytes, e).is_some())
+}
+
+/// [`tokenize`], one byte at a time, with the level suffix handling.
+pub fn tokenize_bytewise(line: &str) -> Tokens<'_> {
     let bytes = line.as_bytes();
     let mut t = Tokens {
         items: [""; MAX_TOKENS],
@@ -150,6 +312,28 @@ fn find_config(bytes: &[u8]) -> Option<usize> {
         i += 1;
     }
     None
+}
+
+/// Whether a tag token starts with a configuration name
+/// (`ptp4l.0.config`, ...): the common case of [`has_config_name`], checked
+/// without a search. False does not mean there is none.
+#[inline]
+pub fn starts_with_config_name(tok: &str) -> bool {
+    let b = tok.as_bytes();
+    let Some(dot) = b.iter().position(|&c| c == b'.') else {
+        return false;
+    };
+    if !matches!(
+        &b[..dot],
+        b"ptp4l" | b"ts2phc" | b"phc2sys" | b"synce4l" | b"chronyd"
+    ) {
+        return false;
+    }
+    let digits = b[dot + 1..]
+        .iter()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    b[dot + 1 + digits..].starts_with(b".config")
 }
 
 /// Whether the line contains a configuration name matching
@@ -217,6 +401,86 @@ mod tests {
         assert!(has_config_name("a phc2sys..config"));
         assert!(!has_config_name("ptp4l[5376.018]: master offset -5 s2"));
         assert!(!has_config_name("foo.0.config"));
+        for tag in [
+            "ptp4l.0.config",
+            "phc2sys..config",
+            "ts2phc.12.configx",
+            "chronyd.1.config",
+        ] {
+            assert!(
+                starts_with_config_name(tag) && has_config_name(tag),
+                "{tag}"
+            );
+        }
+        for tag in [
+            "xptp4l.0.config",
+            "ptp4l.a.config",
+            "ptp4l.0.conf",
+            "ptp4l",
+            "5383.019",
+        ] {
+            assert!(!starts_with_config_name(tag), "{tag}");
+        }
+    }
+
+    fn same(line: &str) {
+        let (a, b) = (tokenize(line), tokenize_bytewise(line));
+        assert_eq!(a.as_slice(), b.as_slice(), "{line:?}");
+        assert_eq!((a.overflow, a.level), (b.overflow, b.level), "{line:?}");
+        let starts = |t: &Tokens<'_>| (0..t.len()).map(|i| t.start(i)).collect::<Vec<_>>();
+        assert_eq!(starts(&a), starts(&b), "{line:?}");
+    }
+
+    #[test]
+    fn the_mask_tokenizer_equals_the_bytewise_one() {
+        for line in [
+            "",
+            " ",
+            "a",
+            "ptp4l[365195.391]: [ptp4l.0.config] master offset -1 s2 freq -1 path delay 2",
+            "ptp4l[72444.514]: [ptp4l.0.config:5] port 1 (ens1f0): SLAVE",
+            "ptp4l[1]: [ptp4l.0.config:{level}] port 1",
+            "ptp4l[1]: [ptp4l.0.config:5:x] port 1",
+            "x.0.config: foo",
+            "é[ü]:ö{x}y\tz",
+            &"a".repeat(64),
+            &"a".repeat(63),
+            &format!("{} b", "a".repeat(63)),
+            &format!("{}[b", "a".repeat(64)),
+            &"ab ".repeat(50),
+            &format!("{} ptp4l.0.config:3 x", "a ".repeat(45)),
+        ] {
+            same(line);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_tokenizers_agree_on_any_text(line in "[ a-z0-9.:\\[\\]{}\t\r\n\u{b}\u{c}é-]{0,200}") {
+            same(&line);
+        }
+
+        #[test]
+        fn the_tokenizers_agree_on_tags(
+            pre in "[a-z0-9 \\[\\]:]{0,80}",
+            tag in "(ptp4l|ts2phc|x)\\.[0-9a-z]{1,3}\\.config(:[0-9a-z{}]{0,3}){0,3}",
+            post in "[a-z0-9 \\[\\]:{}]{0,80}",
+        ) {
+            same(&format!("{pre}{tag}{post}"));
+        }
+    }
+
+    #[test]
+    fn delimiter_comparisons_equal_the_table() {
+        for b in 0..=255u8 {
+            assert_eq!(is_delim_cmp(b), is_delim(b), "{b:#x}");
+        }
+        let mut chunk = [b'a'; 64];
+        for i in [0, 7, 8, 33, 63] {
+            chunk[i] = b':';
+        }
+        let m = delim_mask(&chunk);
+        assert_eq!(m, 1 | 1 << 7 | 1 << 8 | 1 << 33 | 1 << 63);
     }
 
     #[test]
