@@ -302,12 +302,10 @@ impl Store {
                 found: data.format,
             });
         }
-        let mut bytes =
-            serde_json::to_vec_pretty(data).map_err(|source| StoreError::Serialize {
-                path: inner.file.clone(),
-                source,
-            })?;
-        bytes.push(b'\n');
+        let bytes = encode_store(data).map_err(|source| StoreError::Serialize {
+            path: inner.file.clone(),
+            source,
+        })?;
         let _guard = inner
             .write_lock
             .lock()
@@ -364,8 +362,17 @@ impl Store {
     }
 }
 
-/// Parses a store file; the error is a human-readable reason.
-fn parse_store(bytes: &[u8]) -> Result<StoreData, String> {
+/// The bytes of a store file for `data` (what [`Store::save`] writes):
+/// pretty JSON and a final newline.
+pub fn encode_store(data: &StoreData) -> Result<Vec<u8>, serde_json::Error> {
+    let mut bytes = serde_json::to_vec_pretty(data)?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+/// Parses a store file (what [`Store::open`] loads); the error is a
+/// human-readable reason. Pure, so the fuzz target calls it directly.
+pub fn parse_store(bytes: &[u8]) -> Result<StoreData, String> {
     #[derive(Deserialize)]
     struct Head {
         format: Option<serde_json::Value>,

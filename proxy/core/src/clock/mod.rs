@@ -7,6 +7,7 @@
 mod current;
 mod derived;
 mod effects;
+pub mod invariants;
 mod json_states;
 mod labels;
 mod process;

@@ -1,13 +1,13 @@
-//! Fuzz target for `ptp_event_proxy::linuxptp::parse`.
+//! Daemon log lines: `ptp_event_core::linuxptp::parse`.
 //!
-//! Checks that the parser never panics on any UTF-8 input (the socket reader
-//! rejects invalid UTF-8 before parsing, so lossy conversion stands in for
-//! it), and that a parsed line rendered back to text parses to the same model
-//! (compared with `Debug` too, so `-0` and `+0` frequencies differ).
+//! Must hold: the parser never panics on any text (the socket reader hands
+//! only valid UTF-8 to it, so lossy conversion stands in), and a line that
+//! parses, rendered back with `Display`, parses to the same model (`==` and
+//! equal `Debug` text, so `-0` and `+0` frequencies differ).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ptp_event_proxy::linuxptp::{has_config_name, parse, LogLine};
+use ptp_event_core::linuxptp::{has_config_name, parse, LogLine};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);

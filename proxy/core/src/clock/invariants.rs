@@ -1,0 +1,121 @@
+//! Invariants of the engine's output that hold for any input sequence
+//! (clock-states.md §4 and §16), checked by the property tests
+//! (`tests/props.rs`) and the engine fuzz target (`fuzz/`):
+//!
+//! 1. no repeated publication: an event for a resource address carries a
+//!    value different from the last one published for that address (the
+//!    first decision after start-up or `CMD RESTART` is always new; the node
+//!    sync-state survives a restart);
+//! 2. the node sync-state is the worst over the main clocks and E3 that have
+//!    a state (none when none has one);
+//! 3. no silent transitions: every current state was published.
+//!
+//! A violation is returned as text, so that a proptest and a fuzz target
+//! both report it in their own way.
+
+use std::collections::HashMap;
+
+use super::{Effects, Engine};
+use crate::events::{DataType, EventData, Resource};
+
+/// The published values seen so far, per (resource, address).
+#[derive(Debug, Default, Clone)]
+pub struct Invariants {
+    last: HashMap<(Resource, String), Vec<String>>,
+}
+
+/// The part of an event that decides whether it is new (§4): the state,
+/// the clock class, the GNSS value, or the SyncE quality pair; never an
+/// offset or a `gpsFix`. Keyed by the address of the first value.
+fn published(d: &EventData) -> Option<((Resource, String), Vec<String>)> {
+    let first = d.values.first()?;
+    let value = match d.resource {
+        Resource::SynceClockQuality => d.values.iter().map(|v| v.value.clone()).collect(),
+        _ => vec![first.value.clone()],
+    };
+    Some(((d.resource, first.address.clone()), value))
+}
+
+fn rank(v: &str) -> u8 {
+    match v {
+        "LOCKED" => 0,
+        "HOLDOVER" => 1,
+        _ => 2,
+    }
+}
+
+impl Invariants {
+    /// Nothing published yet (a new engine without a persisted sync-state).
+    pub fn new() -> Invariants {
+        Invariants::default()
+    }
+
+    /// After `CMD RESTART`: every value but the node sync-state counts as
+    /// unpublished again.
+    pub fn restarted(&mut self) {
+        self.last.retain(|(r, _), _| *r == Resource::SyncState);
+    }
+
+    /// The last value published for a resource address.
+    pub fn last(&self, resource: Resource, address: &str) -> Option<&[String]> {
+        self.last
+            .get(&(resource, address.to_string()))
+            .map(Vec::as_slice)
+    }
+
+    /// Invariant 1 over the events of one input.
+    pub fn events(&mut self, fx: &Effects) -> Result<(), String> {
+        for d in fx.events() {
+            let Some((key, value)) = published(d) else {
+                return Err(format!("{:?} event without values", d.resource));
+            };
+            if let Some(prev) = self.last.insert(key.clone(), value.clone()) {
+                if prev == value {
+                    return Err(format!("repeated {key:?} = {value:?}"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Invariants 2 and 3 over the engine's state after an input.
+    pub fn state(&self, e: &Engine) -> Result<(), String> {
+        let s = e.snapshot();
+        let states = |r: Resource| -> Vec<(String, String)> {
+            s.values(r)
+                .unwrap_or_default()
+                .iter()
+                .filter(|v| v.data_type == DataType::Notification)
+                .map(|v| (v.address.clone(), v.value.clone()))
+                .collect()
+        };
+        let inputs: Vec<_> = states(Resource::LockState)
+            .into_iter()
+            .map(|(a, v)| (Resource::LockState, a, v))
+            .chain(
+                states(Resource::OsClockSyncState)
+                    .into_iter()
+                    .map(|(a, v)| (Resource::OsClockSyncState, a, v)),
+            )
+            .collect();
+        let worst = inputs.iter().map(|(_, _, v)| v).max_by_key(|v| rank(v));
+        let sync = states(Resource::SyncState);
+        if sync.first().map(|(_, v)| v) != worst {
+            return Err(format!(
+                "sync-state {sync:?} is not the worst of its inputs {inputs:?}"
+            ));
+        }
+        let current = inputs
+            .into_iter()
+            .chain(sync.into_iter().map(|(a, v)| (Resource::SyncState, a, v)));
+        for (r, addr, v) in current {
+            if self.last(r, &addr) != Some(std::slice::from_ref(&v)) {
+                return Err(format!(
+                    "silent {r:?} {addr} = {v}: last published {:?}",
+                    self.last(r, &addr)
+                ));
+            }
+        }
+        Ok(())
+    }
+}
