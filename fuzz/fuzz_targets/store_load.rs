@@ -1,6 +1,6 @@
 //! The subscription store loader: `store::parse_store`, what
-//! `Store::open` reads `proxy-store.json` with, and `store::encode_store`,
-//! what `Store::save` writes.
+//! `Store::open` holds after reading `proxy-store.json`, and
+//! `store::encode_store`, what a compaction writes.
 //!
 //! Must hold: no panic on any bytes (an unreadable file is moved aside with
 //! a reason, never a crash); what loads has the one known format, saves and
@@ -11,7 +11,7 @@ use libfuzzer_sys::fuzz_target;
 use ptp_event_proxy::store::{encode_store, parse_store, FORMAT};
 
 fuzz_target!(|data: &[u8]| {
-    let loaded = match parse_store(data) {
+    let (loaded, seq) = match parse_store(data) {
         Ok(d) => d,
         Err(reason) => {
             assert!(!reason.is_empty());
@@ -19,10 +19,10 @@ fuzz_target!(|data: &[u8]| {
         }
     };
     assert_eq!(loaded.format, FORMAT);
-    let saved = encode_store(&loaded).expect("a loaded store saves");
-    assert_eq!(encode_store(&loaded).expect("saves"), saved, "saving is deterministic");
+    let saved = encode_store(&loaded, seq).expect("a loaded store saves");
+    assert_eq!(encode_store(&loaded, seq).expect("saves"), saved, "saving is deterministic");
     let again = parse_store(&saved).unwrap_or_else(|e| {
         panic!("saved {:?} does not load: {e}", String::from_utf8_lossy(&saved))
     });
-    assert_eq!(again, loaded);
+    assert_eq!(again, (loaded, seq));
 });

@@ -1,10 +1,8 @@
-//! The virtual-time driving loop: lines go straight into the engine at
-//! their time, holdover deadlines fire at their own instant between lines,
-//! and everything is recorded into a [`Timeline`].
+//! The core's virtual-time driver (`ptp_event_core::clock::driver`) with
+//! everything it does recorded into a [`Timeline`].
 
-use std::time::Duration;
-
-use ptp_event_core::clock::{Effects, Engine, LineResult, Now};
+use ptp_event_core::clock::driver::Driver as Core;
+use ptp_event_core::clock::{Effects, Engine, LineResult};
 use ptp_event_core::events::EventData;
 use ptp_event_core::linuxptp::{parse, Control, LogLine};
 use ptp_event_core::node_config::NodeConfig;
@@ -22,32 +20,22 @@ pub struct Run {
     pub rejected: Vec<(f64, String)>,
 }
 
-fn at(t: f64) -> Now {
-    Now::virtual_at(Duration::from_secs_f64(t.max(0.0)))
-}
-
 /// The engine, its configuration and a recorder, driven in virtual time.
 pub struct Driver {
-    engine: Engine,
-    cfg: NodeConfig,
+    core: Core,
     recorder: Recorder,
     events: Vec<(f64, EventData)>,
     rejected: Vec<(f64, String)>,
-    now: f64,
 }
 
 impl Driver {
     /// A fresh engine for `node` with `cfg` loaded.
     pub fn new(node: &str, cfg: &NodeConfig) -> Driver {
-        let mut engine = Engine::new(node, None);
-        engine.on_config(cfg.clone());
         Driver {
-            engine,
-            cfg: cfg.clone(),
+            core: Core::new(node, cfg.clone()),
             recorder: Recorder::new(node, cfg),
             events: Vec::new(),
             rejected: Vec::new(),
-            now: 0.0,
         }
     }
 
@@ -58,7 +46,7 @@ impl Driver {
 
     /// The engine (for a final snapshot).
     pub fn engine(&self) -> &Engine {
-        &self.engine
+        self.core.engine()
     }
 
     fn record(&mut self, t: f64, fx: &Effects) {
@@ -71,17 +59,10 @@ impl Driver {
     /// Fires every deadline due at or before `t`, each at its own instant.
     /// Returns the effects of each tick with its time.
     pub fn advance(&mut self, t: f64) -> Vec<(f64, Effects)> {
-        let mut out = Vec::new();
-        while let Some(d) = self.engine.next_deadline() {
-            let dt = d.as_secs_f64();
-            if dt > t {
-                break;
-            }
-            let fx = self.engine.on_tick(Now::virtual_at(d));
-            self.record(dt, &fx);
-            out.push((dt, fx));
+        let out = self.core.advance(t);
+        for (dt, fx) in &out {
+            self.record(*dt, fx);
         }
-        self.now = self.now.max(t);
         out
     }
 
@@ -89,7 +70,7 @@ impl Driver {
     /// resets the engine and reloads the configuration, as the proxy does.
     pub fn line(&mut self, t: f64, text: &str) -> Option<Effects> {
         self.advance(t);
-        let t = self.now;
+        let t = self.core.now();
         let line = match parse(text) {
             Ok(l) => l,
             Err(_) => {
@@ -98,13 +79,12 @@ impl Driver {
             }
         };
         self.recorder.line(t, &line);
-        let fx = self.engine.on_line(&line, at(t));
+        let fx = self.core.line(&line);
         if fx.result == LineResult::Rejected {
             self.rejected.push((t, text.to_string()));
         }
         if line == LogLine::Control(Control::Restart) {
-            self.engine.on_config(self.cfg.clone());
-            self.recorder.on_config(&self.cfg);
+            self.recorder.on_config(self.core.config());
         }
         self.record(t, &fx);
         Some(fx)
@@ -134,6 +114,6 @@ pub fn drive<'a>(
     for (t, text) in lines {
         d.line(t, text);
     }
-    let end = end.unwrap_or(d.now);
+    let end = end.unwrap_or(d.core.now());
     d.finish(end)
 }

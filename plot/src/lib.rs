@@ -6,7 +6,7 @@
 //!   intervals, events with their value, and clock class steps.
 //! - [`Recorder`]: builds a [`Timeline`] from what a virtual-time run sees:
 //!   the parsed lines (offsets, profile types) and the engine's effects
-//!   (events). [`drive`] runs the engine over timed lines itself and records
+//!   (events). [`drive()`] runs the engine over timed lines itself and records
 //!   both, the same loop `ptp-sim run --virtual` uses.
 //! - [`svg`]: renders a [`Timeline`] with plotters' SVG backend.
 //!

@@ -17,6 +17,5 @@ pub mod logging;
 pub mod metrics;
 pub mod registry;
 pub mod rest;
-pub mod security;
 pub mod store;
 pub mod transport;

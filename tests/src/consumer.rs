@@ -41,6 +41,8 @@ struct State {
 /// A recording consumer.
 pub struct Consumer {
     pub addr: SocketAddr,
+    /// `http`, or `https` for [`Consumer::start_tls`].
+    scheme: &'static str,
     state: Arc<State>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -62,6 +64,16 @@ impl Drop for Consumer {
 impl Consumer {
     /// Starts a consumer on 127.0.0.1 answering `reply`.
     pub async fn start(reply: Reply) -> Result<Consumer> {
+        Self::start_with(reply, None).await
+    }
+
+    /// Starts an HTTPS consumer (`https://localhost:<port>`) with this
+    /// server configuration.
+    pub async fn start_tls(reply: Reply, tls: rustls::ServerConfig) -> Result<Consumer> {
+        Self::start_with(reply, Some(tokio_rustls::TlsAcceptor::from(Arc::new(tls)))).await
+    }
+
+    async fn start_with(reply: Reply, tls: Option<tokio_rustls::TlsAcceptor>) -> Result<Consumer> {
         let state = Arc::new(State {
             received: Mutex::new(Vec::new()),
             reply: Mutex::new(reply),
@@ -101,15 +113,35 @@ impl Consumer {
                 StatusCode::from_u16(reply.status).unwrap_or(StatusCode::NO_CONTENT)
             }
         });
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Ok(Consumer { addr, state, task })
+        let (scheme, task) = match tls {
+            None => (
+                "http",
+                tokio::spawn(async move {
+                    let _ = axum::serve(listener, app).await;
+                }),
+            ),
+            Some(acceptor) => ("https", tokio::spawn(serve_tls(listener, acceptor, app))),
+        };
+        Ok(Consumer {
+            addr,
+            scheme,
+            state,
+            task,
+        })
     }
 
-    /// The endpoint URL.
+    /// The endpoint URL (`https://localhost:<port>/event` over TLS, the
+    /// name of the test certificates).
     pub fn endpoint(&self) -> String {
-        format!("http://{}/event", self.addr)
+        match self.scheme {
+            "https" => format!("https://localhost:{}/event", self.addr.port()),
+            _ => format!("http://{}/event", self.addr),
+        }
+    }
+
+    /// The base URL (`http(s)://host:port`).
+    pub fn base(&self) -> String {
+        self.endpoint().trim_end_matches("/event").to_string()
     }
 
     /// Changes the answer.
@@ -162,6 +194,29 @@ impl Consumer {
             drift.join("\n")
         );
         Ok(got)
+    }
+}
+
+/// Serves `app` over TLS: each connection's handshake in its own task; a
+/// failed one (the proxy refusing this certificate) just closes it.
+async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+    app: axum::Router,
+) {
+    while let Ok((tcp, _)) = listener.accept().await {
+        let (acceptor, app) = (acceptor.clone(), app.clone());
+        tokio::spawn(async move {
+            let Ok(Ok(io)) =
+                tokio::time::timeout(Duration::from_secs(5), acceptor.accept(tcp)).await
+            else {
+                return;
+            };
+            let service = hyper_util::service::TowerToHyperService::new(app);
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(io), service)
+                .await;
+        });
     }
 }
 

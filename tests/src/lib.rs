@@ -19,6 +19,8 @@ pub mod bench;
 pub mod consumer;
 pub mod daemon;
 pub mod openapi;
+pub mod security;
+pub mod store;
 pub mod v1;
 pub use consumer::{Consumer, Reply};
 pub use daemon::{DaemonReply, DaemonStub};
@@ -63,6 +65,27 @@ pub fn workspace_bin(name: &str, package: &str) -> PathBuf {
             }
         }
         cmd.args(["build", "--quiet", "-p", package, "--bin", name]);
+        // The variables cargo sets for a test process: a build script that
+        // tracks one (ring tracks CARGO_MANIFEST_DIR) would otherwise be
+        // rerun here and again by the next plain cargo command, rebuilding
+        // half the tree both times.
+        for (key, _) in std::env::vars_os() {
+            let k = key.to_string_lossy();
+            if k.starts_with("CARGO_PKG_")
+                || matches!(
+                    &*k,
+                    "CARGO_MANIFEST_DIR"
+                        | "CARGO_MANIFEST_PATH"
+                        | "CARGO_CRATE_NAME"
+                        | "CARGO_BIN_NAME"
+                        | "CARGO_PRIMARY_PACKAGE"
+                        | "CARGO_TARGET_TMPDIR"
+                        | "CARGO_RUSTC_CURRENT_DIR"
+                )
+            {
+                cmd.env_remove(&key);
+            }
+        }
         if release {
             cmd.arg("--release");
         }
@@ -185,19 +208,43 @@ impl Proxy {
         Self::start_with_daemon(dirs, extra, env, daemon).await
     }
 
-    /// As [`Proxy::start_with_env`], with the daemon stub given. Listeners
-    /// bind port 0 (unless `extra` names a port) and the bound ports are
-    /// read from the ready file; a start that finds a port named in
-    /// `extra` taken is retried.
+    /// As [`Proxy::start_with_env`], with the daemon stub given.
     pub async fn start_with_daemon(
         dirs: &Dirs,
         extra: &[&str],
         env: &[(&str, &str)],
         daemon: Arc<DaemonStub>,
     ) -> Result<Proxy> {
+        Self::launch(dirs, extra, env, daemon, &[]).await
+    }
+
+    /// As [`Proxy::start_with_env`], with the binary started through
+    /// `wrapper` (a program and its arguments; the binary's path and
+    /// arguments follow them), e.g. one that mounts the store read-only in
+    /// a private mount namespace and then `exec`s the binary (same pid).
+    pub async fn start_wrapped(
+        dirs: &Dirs,
+        extra: &[&str],
+        env: &[(&str, &str)],
+        wrapper: &[&str],
+    ) -> Result<Proxy> {
+        let daemon = Arc::new(DaemonStub::start(DaemonReply::default()).await?);
+        Self::launch(dirs, extra, env, daemon, wrapper).await
+    }
+
+    /// Listeners bind port 0 (unless `extra` names a port) and the bound
+    /// ports are read from the ready file; a start that finds a port named
+    /// in `extra` taken is retried.
+    async fn launch(
+        dirs: &Dirs,
+        extra: &[&str],
+        env: &[(&str, &str)],
+        daemon: Arc<DaemonStub>,
+        wrapper: &[&str],
+    ) -> Result<Proxy> {
         let mut attempt = 0;
         loop {
-            match Self::try_start(dirs, extra, env, daemon.clone()).await {
+            match Self::try_start(dirs, extra, env, daemon.clone(), wrapper).await {
                 Err(e)
                     if attempt < BIND_RETRIES
                         && e.to_string().contains("Address already in use") =>
@@ -215,6 +262,7 @@ impl Proxy {
         extra: &[&str],
         env: &[(&str, &str)],
         daemon: Arc<DaemonStub>,
+        wrapper: &[&str],
     ) -> Result<Proxy> {
         static STARTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = STARTS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -226,7 +274,14 @@ impl Proxy {
         let stderr_log = dirs.root.path().join(format!("proxy-{n}.log"));
         let ready_file = dirs.root.path().join(format!("ready-{n}.json"));
         let log = std::fs::File::create(&stderr_log)?;
-        let mut cmd = Command::new(proxy_bin());
+        let mut cmd = match wrapper.split_first() {
+            Some((program, args)) => {
+                let mut c = Command::new(program);
+                c.args(args).arg(proxy_bin());
+                c
+            }
+            None => Command::new(proxy_bin()),
+        };
         cmd.arg("--api-port=0")
             .arg("--metrics-addr=127.0.0.1:0")
             .arg(format!("--ready-file={}", ready_file.display()))

@@ -306,8 +306,7 @@ async fn deletes_reach_the_producer() -> anyhow::Result<()> {
     })
     .await?;
     // The producer's store no longer lists the client.
-    let store = std::fs::read_to_string(chain.producer_dirs.store().join("proxy-store.json"))?;
-    let v: Value = serde_json::from_str(&store)?;
+    let v = ptp_tests::store::stored(&chain.producer_dirs.store())?;
     assert_eq!(v["transportClients"], serde_json::json!([]));
     Ok(())
 }

@@ -76,8 +76,7 @@ async fn transport_endpoints_pushes_and_dead_client_removal() -> anyhow::Result<
     })
     .await?;
     assert_eq!(register(transport, &client, "NEW").await?, 200);
-    let store = std::fs::read_to_string(dirs.store().join("proxy-store.json"))?;
-    let v: Value = serde_json::from_str(&store)?;
+    let v = ptp_tests::store::stored(&dirs.store())?;
     assert_eq!(
         v["transportClients"][0]["clientId"],
         "b1f6d2a4-3c5e-3f8a-9e7d-2a1b4c6d8e0f"
@@ -108,13 +107,12 @@ async fn transport_endpoints_pushes_and_dead_client_removal() -> anyhow::Result<
     for i in 2..14 {
         write_lines(&mut conn, &[&flap(i)]).await?;
     }
-    let path = dirs.store().join("proxy-store.json");
+    let store = dirs.store();
     wait_for(
         "removal of the dead client",
         Duration::from_secs(60),
         || async {
-            let store = std::fs::read_to_string(&path).ok()?;
-            let v: Value = serde_json::from_str(&store).ok()?;
+            let v = ptp_tests::store::stored(&store).ok()?;
             (v["transportClients"] == serde_json::json!([])).then_some(())
         },
     )
@@ -128,7 +126,7 @@ async fn transport_endpoints_pushes_and_dead_client_removal() -> anyhow::Result<
     // DELETE of an unknown client is fine; NEW then DELETE empties the store.
     assert_eq!(register(transport, &client, "NEW").await?, 200);
     assert_eq!(register(transport, &client, "DELETE").await?, 200);
-    let v: Value = serde_json::from_str(&std::fs::read_to_string(&path)?)?;
+    let v = ptp_tests::store::stored(&store)?;
     assert_eq!(v["transportClients"], serde_json::json!([]));
     Ok(())
 }

@@ -87,7 +87,7 @@ async fn dead_consumer_is_removed_after_ten_failures_also_from_the_store() -> an
         },
     )
     .await?;
-    let store = std::fs::read_to_string(dirs.store().join("proxy-store.json"))?;
+    let store = ptp_tests::store::stored(&dirs.store())?.to_string();
     assert!(!store.contains(&dying.endpoint()), "{store}");
     proxy
         .scrape_until(&["cne_subscribers_removed_total 1"])

@@ -156,7 +156,7 @@ fn a_recorder_configured_late_records_the_same_timeline() {
     use std::time::Duration;
     let cfg = config();
     let mut engine = Engine::new("compute-1.example.com", None);
-    engine.on_config(cfg.clone());
+    let _ = engine.on_config(cfg.clone());
     let mut rec = crate::Recorder::new("compute-1.example.com", &NodeConfig::default());
     rec.on_config(&cfg);
     let at = |t: f64| Now::virtual_at(Duration::from_secs_f64(t));

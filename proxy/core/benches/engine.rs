@@ -77,7 +77,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("parse+engine locked OC", |b| {
         b.iter(|| {
             let mut e = Engine::new("compute-1.example.com", None);
-            e.on_config(node());
+            let _ = e.on_config(node());
             let mut n = 0usize;
             for (t, l) in &lines {
                 let Ok(parsed) = parse(l) else { continue };

@@ -29,11 +29,11 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
-use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::clock::{Effect, Effects, Engine, LineResult, Now};
+use crate::clock::driver::Driver;
+use crate::clock::{Effect, Effects, LineResult};
 use crate::events::{EventData, Resource};
 use crate::linuxptp::{parse, Body, Entry, LogLine};
 use crate::node_config::{NodeConfig, PortConfig, ProfileSettings, Ptp4lConfig, Thresholds};
@@ -425,8 +425,16 @@ impl<W: Write> Out<'_, W> {
     }
 }
 
-fn at(t: f64) -> Now {
-    Now::virtual_at(Duration::from_secs_f64(t.max(0.0)))
+/// What [`explain_observed`] shows its observer, in order: the
+/// configuration (again after `CMD RESTART`), each parsed line at its time
+/// before the engine sees it, the effects of every line and tick, and the
+/// end of the run.
+#[derive(Debug)]
+pub enum Observation<'a> {
+    Config(&'a NodeConfig),
+    Line(f64, &'a LogLine<'a>),
+    Effects(f64, &'a Effects),
+    End(f64),
 }
 
 /// Explains `input`, writing the table or JSON lines to `out`.
@@ -434,6 +442,17 @@ pub fn explain(
     input: impl BufRead,
     opts: &ExplainOptions,
     out: &mut impl Write,
+) -> Result<ExplainSummary, ExplainError> {
+    explain_observed(input, opts, out, &mut |_| {})
+}
+
+/// As [`explain`], showing `observer` what the run does (a timeline plot
+/// records it).
+pub fn explain_observed(
+    input: impl BufRead,
+    opts: &ExplainOptions,
+    out: &mut impl Write,
+    observer: &mut dyn FnMut(Observation<'_>),
 ) -> Result<ExplainSummary, ExplainError> {
     let lines = read_lines(input)?;
     let profile = match opts.profiles.as_slice() {
@@ -463,13 +482,13 @@ pub fn explain(
         })
         .collect();
     let node = opts.node.clone().unwrap_or_else(|| "node".to_string());
-    let mut engine = Engine::new(&node, None);
     let cfg = NodeConfig {
         files,
         profiles: opts.profiles.clone(),
         aliases: BTreeMap::new(),
     };
-    engine.on_config(cfg.clone());
+    observer(Observation::Config(&cfg));
+    let mut driver = Driver::new(&node, cfg);
     let mut o = Out {
         w: out,
         format: opts.format,
@@ -477,7 +496,6 @@ pub fn explain(
         thresholds,
     };
     let mut summary = ExplainSummary::default();
-    let mut now = 0.0f64;
     for l in &lines {
         summary.lines += 1;
         let parsed = l.text.as_deref().map(|t| (t, parse(t)));
@@ -485,18 +503,12 @@ pub fn explain(
             Ok((_, Ok(LogLine::Entry(e)))) => e.stamp.parse::<f64>().ok().filter(|t| t.is_finite()),
             _ => None,
         };
-        if let Some(t) = l.at.or(stamp) {
-            now = now.max(t);
-        }
         // Deadlines due before this line fire at their own instant.
-        while let Some(d) = engine.next_deadline() {
-            let dt = d.as_secs_f64();
-            if dt > now {
-                break;
-            }
-            let fx = engine.on_tick(Now::virtual_at(d));
+        for (dt, fx) in driver.advance(l.at.or(stamp).unwrap_or(driver.now())) {
+            observer(Observation::Effects(dt, &fx));
             o.effects(dt, &fx, "holdover timeout expired", &mut summary)?;
         }
+        let now = driver.now();
         let (text, parsed) = match parsed {
             Err(()) => {
                 summary.rejected += 1;
@@ -510,7 +522,9 @@ pub fn explain(
             }
             Ok((text, Ok(p))) => (text, p),
         };
-        let fx = engine.on_line(&parsed, at(now));
+        observer(Observation::Line(now, &parsed));
+        let fx = driver.line(&parsed);
+        observer(Observation::Effects(now, &fx));
         match fx.result {
             LineResult::Parsed => summary.parsed += 1,
             LineResult::Ignored => summary.ignored += 1,
@@ -521,8 +535,7 @@ pub fn explain(
             }
         }
         if parsed == LogLine::Control(crate::linuxptp::Control::Restart) {
-            // The daemon reloads its configuration after CMD RESTART.
-            engine.on_config(cfg.clone());
+            observer(Observation::Config(driver.config()));
         }
         let why = match &parsed {
             LogLine::Entry(e) => o.why(e),
@@ -530,7 +543,8 @@ pub fn explain(
         };
         o.effects(now, &fx, &why, &mut summary)?;
     }
-    summary.pending_deadline = engine.next_deadline().map(|d| ms(d.as_secs_f64()));
+    observer(Observation::End(driver.now()));
+    summary.pending_deadline = driver.pending_deadline().map(ms);
     if let Some(d) = summary.pending_deadline {
         o.note(d, "(holdover deadline after the end of the log: not fired)")?;
     }

@@ -4,6 +4,8 @@
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
+use ptp_event_core::explain::Observation;
+
 /// Runs `explain`; exit status 1 on an unreadable file.
 pub(super) fn run(args: crate::config::ExplainArgs) -> ExitCode {
     let fail = |msg: String| {
@@ -49,10 +51,35 @@ pub(super) fn run(args: crate::config::ExplainArgs) -> ExitCode {
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let result = ptp_event_core::explain::explain(input, &opts, &mut out);
+    let Some(plot) = &args.plot else {
+        let result = ptp_event_core::explain::explain(input, &opts, &mut out);
+        let _ = out.flush();
+        return match result {
+            Ok(_) => ExitCode::SUCCESS,
+            Err(e) => fail(e.to_string()),
+        };
+    };
+    let mut recorder = ptp_timeline::Recorder::new(&args.node, &Default::default());
+    let mut end = 0.0;
+    let result =
+        ptp_event_core::explain::explain_observed(input, &opts, &mut out, &mut |o| match o {
+            Observation::Config(cfg) => recorder.on_config(cfg),
+            Observation::Line(t, line) => recorder.line(t, line),
+            Observation::Effects(t, fx) => recorder.effects(t, fx),
+            Observation::End(t) => end = t,
+        });
     let _ = out.flush();
-    match result {
-        Ok(_) => ExitCode::SUCCESS,
-        Err(e) => fail(e.to_string()),
+    if let Err(e) = result {
+        return fail(e.to_string());
+    }
+    match ptp_timeline::svg::write(&recorder.finish(end), plot) {
+        Ok(()) => {
+            eprintln!(
+                "cloud-event-proxy explain: timeline written to {}",
+                plot.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(format!("{}: {e}", plot.display())),
     }
 }

@@ -88,7 +88,7 @@ pub struct Cli {
 /// Flags shared by running the proxy and `validate`.
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
-    /// REST API listen port, all interfaces [default: 9043 for v2, 8089 for v1]
+    /// REST API listen port, all interfaces unless --api-addr [default: 9043 for v2, 8089 for v1]
     #[arg(long, global = true, value_name = "PORT")]
     pub api_port: Option<u16>,
 
@@ -179,6 +179,45 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
 
+    /// JSON file of TLS, client-certificate and bearer-token settings, in the
+    /// member names of the upstream secured proxy (security.md §1)
+    ///
+    /// enableMTLS, caCertPath, serverCertPath, serverKeyPath, enableOAuth,
+    /// oauthIssuer, oauthJWKSURL, requiredAudience, requiredScopes; check it
+    /// with `validate --auth-config FILE`. Without it the API is plain HTTP
+    /// with no authentication, as the reference proxy serves it.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub auth_config: Option<String>,
+
+    /// PEM bundle of CAs trusted, besides the system roots, for https://
+    /// consumers, the v1 sidecar's producers and the JWKS
+    #[arg(long, global = true, value_name = "FILE")]
+    pub consumer_ca: Option<String>,
+
+    /// PEM client certificate chain shown to https:// consumers that ask
+    /// for one (with --consumer-key)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub consumer_cert: Option<String>,
+
+    /// PEM private key of --consumer-cert (PKCS#8 RSA or EC)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub consumer_key: Option<String>,
+
+    /// Comma-separated endpoints subscriptions may name: CIDRs
+    /// (10.128.0.0/14), host names, *.suffix patterns, each optionally
+    /// with :port; others are refused with 403 [default: any]
+    #[arg(long, global = true, value_name = "LIST")]
+    pub endpoint_allow: Option<String>,
+
+    /// Most subscriptions held at once; one more is refused with 429
+    /// [default: 10000]
+    #[arg(long, global = true, value_name = "N")]
+    pub max_subscriptions: Option<String>,
+
+    /// Address the REST API listens on [default: all interfaces]
+    #[arg(long, global = true, value_name = "HOST")]
+    pub api_addr: Option<String>,
+
     /// Stop when standard input reaches end of file (hidden: the simulator
     /// holds the other end of a pipe, so the proxy never outlives it)
     #[arg(long, global = true, hide = true)]
@@ -192,8 +231,10 @@ pub enum SubCommand {
     ///
     /// Reads every ptp4l.N.config / phc2sys.N.config of --ptp-config-dir and
     /// the threshold profile file $PTP_PROFILE_PATH/$NODE_NAME, and reports
-    /// every problem with file, line and cause. Exit status 0 when the
-    /// configuration is usable, 2 otherwise.
+    /// every problem with file, line and cause; with --auth-config, that
+    /// file and the certificates and keys it names too (the JWKS is not
+    /// fetched). Exit status 0 when the configuration is usable, 2
+    /// otherwise.
     Validate,
     /// Explain daemon log lines: how each one is parsed and what it does
     ///
@@ -226,6 +267,11 @@ pub struct ExplainCli {
     /// Output format
     #[arg(long, value_name = "FORMAT", value_enum, default_value = "table")]
     pub format: ExplainFormatArg,
+
+    /// Also draw the run as an SVG timeline (offsets with the threshold
+    /// band, state bands per resource, holdover timers, events, clock class)
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
 }
 
 pub use crate::logging::LogFormat;
@@ -401,6 +447,13 @@ mod tests {
             "--ptp-config-dir",
             "--log-format",
             "LOG_FORMAT",
+            "--auth-config",
+            "--consumer-ca",
+            "--consumer-cert",
+            "--consumer-key",
+            "--endpoint-allow",
+            "--max-subscriptions",
+            "--api-addr",
             "validate",
             "explain",
             "NODE_NAME",

@@ -14,6 +14,6 @@ pub use load::{
     ProfilesFile,
 };
 pub use ptp_event_core::node_config::*;
-pub use settings::{Command, ExplainArgs, ExplainInput, ProxyRole, Settings};
+pub use settings::{Command, ExplainArgs, ExplainInput, ProxyRole, SecurityFlags, Settings};
 pub use validate::{validate, validate_paths, Report};
 pub use values::{normalize_host, parse_api_version, parse_bool, parse_listen_addr, ApiVersion};

@@ -75,6 +75,21 @@ pub struct ExplainArgs {
     pub node: String,
     /// `--format`.
     pub format: ExplainFormat,
+    /// `--plot`.
+    pub plot: Option<PathBuf>,
+}
+
+/// The security flags as given (`None`: not given); their values are
+/// checked by `http::security::SecuritySettings::parse` (security.md).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SecurityFlags {
+    pub auth_config: Option<String>,
+    pub consumer_ca: Option<String>,
+    pub consumer_cert: Option<String>,
+    pub consumer_key: Option<String>,
+    pub endpoint_allow: Option<String>,
+    pub max_subscriptions: Option<String>,
+    pub api_addr: Option<String>,
 }
 
 /// The fully resolved, validated configuration of a run.
@@ -128,6 +143,9 @@ pub struct Settings {
     /// Hidden `--exit-with-stdin`: stop when standard input closes (the
     /// simulator's pipe), so the proxy never outlives its parent.
     pub exit_with_stdin: bool,
+    /// `--auth-config`, `--consumer-*`, `--endpoint-allow`,
+    /// `--max-subscriptions`, `--api-addr` as given.
+    pub security: SecurityFlags,
     /// Problems that fell back to defaults, to be logged once logging is set up.
     pub warnings: Vec<String>,
 }
@@ -155,23 +173,11 @@ impl Settings {
                     ExplainFormatArg::Table => ExplainFormat::Table,
                     ExplainFormatArg::Jsonl => ExplainFormat::Jsonl,
                 },
+                plot: e.plot,
             })),
             Some(SubCommand::Validate) => Ok(Command::Validate(resolve(cli.global, env)?)),
             None => Ok(Command::Run(resolve(cli.global, env)?)),
         }
-    }
-
-    /// Short node name: the first DNS label of `NODE_NAME`.
-    pub fn short_node_name(&self) -> Option<&str> {
-        self.node_name
-            .as_deref()
-            .map(|n| n.split('.').next().unwrap_or(n))
-    }
-
-    /// Path of the threshold profile file, `$PTP_PROFILE_PATH/$NODE_NAME`.
-    pub fn profile_file(&self) -> Option<PathBuf> {
-        let node = self.node_name.as_deref()?;
-        profiles_file_path(&self.profile_path, node).ok()
     }
 }
 
@@ -343,6 +349,15 @@ fn resolve(
         log_level,
         log_format,
         exit_with_stdin: g.exit_with_stdin,
+        security: SecurityFlags {
+            auth_config: g.auth_config,
+            consumer_ca: g.consumer_ca,
+            consumer_cert: g.consumer_cert,
+            consumer_key: g.consumer_key,
+            endpoint_allow: g.endpoint_allow,
+            max_subscriptions: g.max_subscriptions,
+            api_addr: g.api_addr,
+        },
         warnings,
     })
 }
@@ -375,6 +390,38 @@ mod tests {
     }
 
     #[test]
+    fn security_flags_are_handed_over_as_given() {
+        let s = run(&[], NODE).expect("valid");
+        assert_eq!(s.security, SecurityFlags::default());
+        let s = run(
+            &[
+                "--auth-config=/etc/auth.json",
+                "-consumer-ca=/ca.pem",
+                "--consumer-cert",
+                "/c.pem",
+                "--consumer-key=/k.pem",
+                "--endpoint-allow=10.0.0.0/8",
+                "--max-subscriptions=5",
+                "--api-addr=127.0.0.1",
+            ],
+            NODE,
+        )
+        .expect("valid");
+        assert_eq!(
+            s.security,
+            SecurityFlags {
+                auth_config: Some("/etc/auth.json".into()),
+                consumer_ca: Some("/ca.pem".into()),
+                consumer_cert: Some("/c.pem".into()),
+                consumer_key: Some("/k.pem".into()),
+                endpoint_allow: Some("10.0.0.0/8".into()),
+                max_subscriptions: Some("5".into()),
+                api_addr: Some("127.0.0.1".into()),
+            }
+        );
+    }
+
+    #[test]
     fn defaults_v2() {
         let s = run(&[], NODE).expect("valid");
         assert_eq!(s.role, ProxyRole::V2Producer);
@@ -393,10 +440,9 @@ mod tests {
         assert_eq!(s.config_dir, PathBuf::from("/var/run"));
         assert_eq!(s.profile_path, PathBuf::from("/etc/linuxptp"));
         assert_eq!(
-            s.profile_file(),
+            profiles_file_path(&s.profile_path, "compute-1.example.com").ok(),
             Some(PathBuf::from("/etc/linuxptp/compute-1.example.com"))
         );
-        assert_eq!(s.short_node_name(), Some("compute-1"));
         assert_eq!(s.config_update_interval, Duration::from_secs(60));
         assert_eq!(s.log_level, tracing::Level::INFO);
         assert!(s.read_socket);
@@ -518,7 +564,7 @@ mod tests {
         assert_eq!(s.node_ip.as_deref(), Some("10.0.0.7"));
         assert_eq!(s.ptp_plugin, None);
         assert_eq!(
-            s.profile_file(),
+            profiles_file_path(&s.profile_path, "n1.lab").ok(),
             Some(PathBuf::from("/tmp/profiles/n1.lab"))
         );
         assert_eq!(s.config_update_interval, Duration::from_secs(15));
@@ -652,6 +698,7 @@ mod tests {
                     thresholds: Some("t.json".into()),
                     node: "n1".into(),
                     format: ExplainFormat::Jsonl,
+                    plot: None,
                 }
             ),
             other => panic!("{other:?}"),

@@ -1,7 +1,11 @@
 //! The TCP listeners: bound first (a port 0 is replaced by the port the
 //! kernel chose, and the URLs the registry hands out use it), then served
 //! by `http::server` with the role's routers until shutdown. The ready file
-//! tells a supervisor or a test which ports were bound.
+//! tells a supervisor or a test which ports were bound. With an
+//! `--auth-config` that names a server certificate, the REST and the v1
+//! transport listeners serve TLS (`/metrics` stays plain), and its bearer
+//! tokens guard the routes that change subscriptions; `--api-addr` binds
+//! the REST API to one address.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -14,6 +18,7 @@ use tokio::task::JoinHandle;
 use super::{stopped, DaemonError};
 use crate::config::Settings;
 use crate::engine_link::EngineLink;
+use crate::http::security::{BearerGuard, Security};
 use crate::metrics::Metrics;
 use crate::registry::{Registry, Role};
 
@@ -43,6 +48,8 @@ pub(super) struct Served {
     pub metrics: Metrics,
     /// The v1 sidecar's own transport base URL.
     pub sidecar_endpoint: String,
+    /// TLS and bearer tokens.
+    pub security: Security,
 }
 
 async fn bind_tcp(what: &'static str, addr: &str) -> Result<TcpListener, DaemonError> {
@@ -60,9 +67,17 @@ fn port(l: &TcpListener) -> u16 {
 }
 
 /// Binds the metrics, REST and (v1) transport listeners.
-pub(super) async fn bind(settings: &Settings, role: Role) -> Result<Bound, DaemonError> {
+pub(super) async fn bind(
+    settings: &Settings,
+    role: Role,
+    security: &Security,
+) -> Result<Bound, DaemonError> {
     let metrics = bind_tcp("metrics", &settings.metrics_addr).await?;
-    let api = bind_tcp("REST API", &format!("0.0.0.0:{}", settings.api_port)).await?;
+    let api_addr = match &security.api_addr {
+        Some(a) => a.with_port(settings.api_port),
+        None => format!("0.0.0.0:{}", settings.api_port),
+    };
+    let api = bind_tcp("REST API", &api_addr).await?;
     let transport = match role {
         Role::V2Producer => None,
         Role::V1Producer | Role::V1Sidecar => {
@@ -117,11 +132,13 @@ impl Bound {
         stop: &watch::Receiver<bool>,
     ) -> Vec<JoinHandle<std::io::Result<()>>> {
         let mut tasks = Vec::new();
-        let mut spawn = |l: Option<TcpListener>, app: axum::Router| {
+        let tls = s.security.server_tls.clone();
+        let mut spawn = |l: Option<TcpListener>, app: axum::Router, tls| {
             if let Some(l) = l {
-                tasks.push(tokio::spawn(crate::http::server::serve(
+                tasks.push(tokio::spawn(crate::http::server::serve_tls(
                     l,
                     app,
+                    tls,
                     stopped(stop.clone()),
                 )));
             }
@@ -129,14 +146,18 @@ impl Bound {
         spawn(
             self.metrics.take(),
             crate::rest::metrics::router(s.metrics.clone()),
+            None,
         );
+        let guard = guard(&s.security, &s.metrics);
         match self.role {
             Role::V2Producer => spawn(
                 self.api.take(),
                 crate::rest::v2::router(crate::rest::v2::V2State {
                     registry: s.registry.clone(),
                     engine: s.engine.clone(),
+                    guard,
                 }),
+                tls,
             ),
             Role::V1Producer | Role::V1Sidecar => {
                 let producers = settings
@@ -153,14 +174,18 @@ impl Bound {
                         client_id: Arc::from(crate::transport::sidecar_client_id(
                             &s.sidecar_endpoint,
                         )),
+                        guard: guard.clone(),
                     }),
+                    tls.clone(),
                 );
                 spawn(
                     self.transport.take(),
                     crate::transport::router(crate::transport::TransportState {
                         registry: s.registry.clone(),
                         engine: s.engine.clone(),
+                        guard,
                     }),
+                    tls,
                 );
             }
         }
@@ -179,4 +204,13 @@ impl Bound {
         std::fs::write(&tmp, body).map_err(err)?;
         std::fs::rename(&tmp, path).map_err(err)
     }
+}
+
+/// The bearer-token guard, counted in `cne_api_auth_total`, when tokens
+/// are required.
+fn guard(security: &Security, metrics: &Metrics) -> Option<BearerGuard> {
+    let guard = security.guard()?;
+    metrics.api_auth_enabled();
+    let m = metrics.clone();
+    Some(guard.counting(move |o| m.api_auth(o)))
 }

@@ -30,9 +30,10 @@ use tokio::sync::watch;
 use crate::config::{ProxyRole, Settings};
 use crate::delivery::{Delivery, DeliveryConfig};
 use crate::engine_link::EngineLink;
+use crate::http::security::Security;
 use crate::metrics::Metrics;
 use crate::registry::{Registry, RegistrySettings, Role};
-use crate::store::{Store, StoreRole};
+use crate::store::{Store, StoreOptions, StoreRole};
 use ptp_event_core::linuxptp::SyncState;
 
 pub use config_task::{fetch_aliases, load_files};
@@ -65,9 +66,10 @@ pub enum DaemonError {
     },
 }
 
-/// Runs the proxy in the role of `settings` until SIGTERM/SIGINT (or, with
-/// `--exit-with-stdin`, until standard input closes: `parent.rs`).
-pub async fn run(settings: Settings) -> Result<(), DaemonError> {
+/// Runs the proxy in the role of `settings`, with the loaded `security`
+/// settings, until SIGTERM/SIGINT (or, with `--exit-with-stdin`, until
+/// standard input closes: `parent.rs`).
+pub async fn run(settings: Settings, security: Security) -> Result<(), DaemonError> {
     let parent_gone = parent::gone(settings.exit_with_stdin);
     let shutdown = async move {
         tokio::select! {
@@ -75,16 +77,20 @@ pub async fn run(settings: Settings) -> Result<(), DaemonError> {
             () = parent_gone => {}
         }
     };
-    run_until(settings, shutdown).await
+    run_until(settings, security, shutdown).await
 }
 
 /// Runs the proxy in the role of `settings` until `shutdown` resolves.
 pub async fn run_until(
     settings: Settings,
+    security: Security,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), DaemonError> {
     for w in &settings.warnings {
         tracing::warn!("{w}");
+    }
+    for line in security.summary() {
+        tracing::info!("{line}");
     }
     let role = match settings.role {
         ProxyRole::V2Producer => Role::V2Producer,
@@ -103,14 +109,21 @@ pub async fn run_until(
     };
 
     // 1. Store, metrics, delivery.
-    let (store, data, report) = Store::open(&settings.store_path, store_role)?;
-    tracing::info!(?report, path = %store.path().display(), "store opened");
+    let metrics = Metrics::new(&node);
+    let (store, data, report) = Store::open_with(
+        &settings.store_path,
+        store_role,
+        StoreOptions {
+            observer: Arc::new(metrics.clone()),
+            ..Default::default()
+        },
+    )?;
+    tracing::info!(?report, path = %store.path().display(), writable = store.writable(), "store opened");
     let last_sync = data
         .last_sync_state
         .as_deref()
         .and_then(SyncState::from_name);
-    let metrics = Metrics::new(&node);
-    let http = crate::http::client::outgoing()?;
+    let http = crate::http::client::outgoing_with(&security.client_tls)?;
     let dead: Arc<OnceLock<observer::DeadHandler>> = Arc::new(OnceLock::new());
     let obs = Arc::new(observer::MetricsObserver::new(
         metrics.clone(),
@@ -120,18 +133,23 @@ pub async fn run_until(
     let delivery = Delivery::new(DeliveryConfig::default(), http.clone(), obs)?;
 
     // 2. Listeners (their bound ports name the URLs the registry hands out).
-    let mut bound = listeners::bind(&settings, role).await?;
+    let mut bound = listeners::bind(&settings, role, &security).await?;
     let api_port = bound.api_port();
+    let scheme = if security.server_tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     let (subscription_base, publisher_base) = match role {
         Role::V2Producer => {
             let host = settings.transport_url.host_str().unwrap_or("localhost");
             (
-                format!("http://{host}:{api_port}/api/ocloudNotifications/v2"),
-                format!("http://localhost:{api_port}/api/ocloudNotifications/v2"),
+                format!("{scheme}://{host}:{api_port}/api/ocloudNotifications/v2"),
+                format!("{scheme}://localhost:{api_port}/api/ocloudNotifications/v2"),
             )
         }
         Role::V1Producer | Role::V1Sidecar => {
-            let base = format!("http://localhost:{api_port}/api/ocloudNotifications/v1");
+            let base = format!("{scheme}://localhost:{api_port}/api/ocloudNotifications/v1");
             (base.clone(), base)
         }
     };
@@ -144,6 +162,8 @@ pub async fn run_until(
             subscription_base,
             publisher_base,
             v1_format: settings.v1_format,
+            endpoint_policy: security.endpoint_policy.clone(),
+            max_subscriptions: security.max_subscriptions,
         },
         data,
         store,
@@ -158,6 +178,15 @@ pub async fn run_until(
         }
     }));
     registry.persist_new_publishers().await;
+    registry.hold_refused_endpoints().await;
+    if let Some(bearer) = security.bearer.clone() {
+        // Not fatal: the first protected request fetches again.
+        tokio::spawn(async move {
+            if let Ok(keys) = bearer.prefetch().await {
+                tracing::info!(keys, "token issuer's signing keys fetched");
+            }
+        });
+    }
 
     // 4. Producer side: engine, socket, configuration.
     let (producer, engine) = if role == Role::V1Sidecar {
@@ -185,6 +214,7 @@ pub async fn run_until(
             engine,
             metrics: metrics.clone(),
             sidecar_endpoint: sidecar_endpoint.clone(),
+            security,
         },
         &stop_rx,
     );

@@ -21,14 +21,15 @@ mod subscriber;
 mod worker;
 
 #[cfg(test)]
+mod recording;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod testutil;
 
-pub use observer::{
-    AttemptResult, DeliveryObserver, DropReason, FinalOutcome, ItemMeta, NoopObserver, Observed,
-    RecordingObserver,
-};
+pub use observer::{AttemptResult, DeliveryObserver, DropReason, FinalOutcome, ItemMeta};
+#[cfg(test)]
+pub(crate) use recording::{NoopObserver, Observed, RecordingObserver};
 pub use reqwest::header::{HeaderName, HeaderValue};
 pub use url::Url;
 

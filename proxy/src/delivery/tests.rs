@@ -1,6 +1,6 @@
 //! Behaviour of [`Delivery`] against real HTTP consumers on 127.0.0.1.
 
-use super::observer::{dropped, finals};
+use super::recording::{dropped, finals};
 use super::testutil::{refused_url, BlackHole, Reply, Resetter, TestServer};
 use super::*;
 

@@ -4,7 +4,9 @@
 //! idle keep-alive connections closed after 120 s.
 //!
 //! The accept loop waits on the listener and on `shutdown`; each connection
-//! is its own task.
+//! is its own task, which does the TLS handshake when the listener has TLS
+//! (`security::ServerTls`: the certificate files are re-read when they
+//! change, for the connections accepted from then on).
 
 use std::future::Future;
 use std::time::Duration;
@@ -18,6 +20,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 
+use super::security::ServerTls;
 use super::Problem;
 
 /// Time to receive a request head.
@@ -48,10 +51,24 @@ pub async fn serve(
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_tls(listener, app, None, shutdown).await
+}
+
+/// [`serve`], over TLS when `tls` is given (security.md §2). The accept
+/// loop only accepts: each connection's task does its own TLS handshake
+/// (bounded by the handshake timeout), so a slow or silent client never
+/// holds up the others. A failed handshake (no or an untrusted client
+/// certificate with mTLS) closes that connection and is logged at debug.
+pub async fn serve_tls(
+    listener: TcpListener,
+    app: Router,
+    tls: Option<ServerTls>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
-        let (stream, _) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(c) => c,
                 Err(e) => {
@@ -63,16 +80,22 @@ pub async fn serve(
             _ = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let io = TokioIo::new(IdleTimeout::new(stream));
-        let service = TowerToHyperService::new(app.clone());
-        let mut builder = hyper::server::conn::http1::Builder::new();
-        builder
-            .timer(TokioTimer::new())
-            .header_read_timeout(HEAD_TIMEOUT)
-            .keep_alive(true);
-        let conn = graceful.watch(builder.serve_connection(io, service));
+        let io = IdleTimeout::new(stream);
+        let watcher = graceful.watcher();
+        let app = app.clone();
+        let tls = tls.clone();
         tokio::spawn(async move {
-            if let Err(e) = conn.await {
+            let result = match tls {
+                None => serve_connection(io, app, watcher).await,
+                Some(tls) => match tls.accept(io).await {
+                    Ok(io) => serve_connection(io, app, watcher).await,
+                    Err(e) => {
+                        tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                        return;
+                    }
+                },
+            };
+            if let Err(e) = result {
                 tracing::debug!(error = %e, "connection ended with an error");
             }
         });
@@ -80,6 +103,26 @@ pub async fn serve(
     drop(listener);
     let _ = tokio::time::timeout(Duration::from_secs(1), graceful.shutdown()).await;
     Ok(())
+}
+
+/// HTTP/1.1 on one connection, plain or TLS, until it closes or shutdown.
+async fn serve_connection<IO>(
+    io: IO,
+    app: Router,
+    watcher: hyper_util::server::graceful::Watcher,
+) -> Result<(), hyper::Error>
+where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = TowerToHyperService::new(app);
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEAD_TIMEOUT)
+        .keep_alive(true);
+    watcher
+        .watch(builder.serve_connection(TokioIo::new(io), service))
+        .await
 }
 
 /// A TCP stream that fails reads after `IDLE_TIMEOUT` without any byte, so

@@ -5,22 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::UnixListener;
-use tokio::sync::{mpsc, watch};
 
-use super::batch::QueuedBatch;
-use crate::metrics::Metrics;
-
-/// Everything the accept loop and the readers need.
-pub struct SocketContext {
-    pub queue: mpsc::Sender<QueuedBatch>,
-    /// The configuration epoch; a `CMD RESTART` bumps it and every
-    /// connection of the old epoch is closed.
-    pub epoch: watch::Receiver<u64>,
-    pub metrics: Metrics,
-    /// Called for every accepted connection (the `/emit-logs` trigger); it
-    /// must not wait.
-    pub on_accept: Arc<dyn Fn() + Send + Sync>,
-}
+use super::context::SocketContext;
 
 /// Accepts connections until the task is aborted.
 pub async fn accept_loop(listener: UnixListener, ctx: SocketContext) {

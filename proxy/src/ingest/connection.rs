@@ -7,8 +7,8 @@ use std::sync::Arc;
 use tokio::io::AsyncReadExt;
 use tokio::net::UnixStream;
 
-use super::accept::SocketContext;
 use super::batch::{LineBatch, QueuedBatch, BATCH_LINES};
+use super::context::SocketContext;
 use super::framer::{Framed, Framer};
 use ptp_event_core::clock::LineResult;
 use ptp_event_core::linuxptp::Kind;

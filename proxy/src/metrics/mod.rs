@@ -20,6 +20,7 @@ use prometheus::{
 };
 
 use crate::delivery::{AttemptResult, DropReason};
+use crate::http::security::AuthOutcome;
 use families::{counter_vec, gauge_vec, register};
 use ptp::PtpFamilies;
 pub use ptp::PtpWriter;
@@ -67,6 +68,9 @@ struct Families {
     transport_receiver: GaugeVec,
     transport_status_check_published: GaugeVec,
     transport_connection_reset: Gauge,
+    store_write_errors: IntCounter,
+    store_writable: IntGauge,
+    api_auth: IntCounterVec,
 }
 
 impl Metrics {
@@ -101,6 +105,18 @@ impl Metrics {
         )
         .expect("static metric definition");
         register(&r, &transport_connection_reset);
+        let store_write_errors = IntCounter::new(
+            "cne_store_write_errors_total",
+            "subscription store writes that failed",
+        )
+        .expect("static metric definition");
+        register(&r, &store_write_errors);
+        let store_writable = IntGauge::new(
+            "cne_store_writable",
+            "1 when the subscription store can be written, else 0",
+        )
+        .expect("static metric definition");
+        register(&r, &store_writable);
         let f = Families {
             ptp,
             events_published: gauge_vec(
@@ -188,6 +204,14 @@ impl Metrics {
                 &["address", "status"],
             ),
             transport_connection_reset,
+            store_write_errors,
+            store_writable,
+            api_auth: counter_vec(
+                &r,
+                "cne_api_auth_total",
+                "requests to protected API routes, by bearer-token outcome",
+                &["outcome"],
+            ),
             registry: r,
         };
         for reason in [
@@ -367,15 +391,58 @@ impl Metrics {
         }
     }
 
+    /// Bearer tokens are required: every `cne_api_auth_total` series is
+    /// shown from 0 (without tokens the family has no series).
+    pub fn api_auth_enabled(&self) {
+        for o in AuthOutcome::ALL {
+            self.inner.api_auth.with_label_values(&[o.label()]);
+        }
+    }
+
+    /// One request to a protected route, by its token's outcome.
+    pub fn api_auth(&self, outcome: AuthOutcome) {
+        self.inner
+            .api_auth
+            .with_label_values(&[outcome.label()])
+            .inc();
+    }
+
     /// A peer reset the connection of a transport delivery.
     pub fn transport_connection_reset(&self) {
         self.inner.transport_connection_reset.inc();
     }
 }
 
+/// The store reports its failed writes and its writable state here.
+impl crate::store::StoreObserver for Metrics {
+    fn write_failed(&self, _error: &crate::store::StoreError) {
+        self.inner.store_write_errors.inc();
+    }
+    fn writable_changed(&self, writable: bool) {
+        self.inner.store_writable.set(i64::from(writable));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::StoreObserver;
+
+    #[test]
+    fn store_reports_reach_their_families() {
+        let m = Metrics::new("n");
+        m.writable_changed(true);
+        let e = crate::store::StoreError::Format {
+            path: "/x".into(),
+            found: 2,
+        };
+        m.write_failed(&e);
+        m.write_failed(&e);
+        m.writable_changed(false);
+        let t = text(&m);
+        assert!(t.contains("cne_store_write_errors_total 2"), "{t}");
+        assert!(t.contains("cne_store_writable 0"), "{t}");
+    }
 
     fn text(m: &Metrics) -> String {
         String::from_utf8(m.render()).expect("utf8")
@@ -398,6 +465,24 @@ mod tests {
             "cne_api_subscriptions{status=\"active\"} 3",
             "cne_api_publishers{status=\"active\"} 7",
             "cne_events_dropped_total{reason=\"queue_full\"} 0",
+        ] {
+            assert!(t.contains(line), "{line} missing in\n{t}");
+        }
+    }
+
+    #[test]
+    fn auth_outcomes_appear_once_tokens_are_required() {
+        let m = Metrics::new("n");
+        assert!(!text(&m).contains("cne_api_auth_total"));
+        m.api_auth_enabled();
+        m.api_auth(AuthOutcome::Forbidden);
+        let t = text(&m);
+        for line in [
+            "cne_api_auth_total{outcome=\"ok\"} 0",
+            "cne_api_auth_total{outcome=\"missing\"} 0",
+            "cne_api_auth_total{outcome=\"invalid\"} 0",
+            "cne_api_auth_total{outcome=\"forbidden\"} 1",
+            "cne_api_auth_total{outcome=\"unavailable\"} 0",
         ] {
             assert!(t.contains(line), "{line} missing in\n{t}");
         }

@@ -1,9 +1,12 @@
 //! The v1 producer's transport clients (rest-api.md §5.1): a consumer
 //! sidecar's registration (NEW merges its subscriptions, DELETE removes
-//! it), persisted in `transportClients`.
+//! it), persisted in `transportClients`. A NEW is refused before anything
+//! is stored when its endpoint is outside `--endpoint-allow` or its
+//! subscriptions would pass `--max-subscriptions`.
 
-use super::state::{Change, State};
+use super::state::State;
 use super::{Registry, RegistryError};
+use crate::store::StoreChange;
 use crate::store::{TransportClient, TransportSubscription};
 
 /// The operation of a registration.
@@ -13,6 +16,18 @@ pub enum Action {
     New,
     /// `action` 2 / `ce-subject: DELETE`.
     Delete,
+}
+
+/// Why a registration was not applied.
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterError {
+    /// `--endpoint-allow` or `--max-subscriptions`.
+    #[error(transparent)]
+    Admission(#[from] super::Admission),
+    #[error("the sidecar endpoint {0:?} is not a URL")]
+    Endpoint(String),
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
 }
 
 /// A consumer sidecar's registration, as the transport parsed it.
@@ -27,7 +42,12 @@ pub struct ClientRegistration {
 
 impl Registry {
     /// Applies a registration (persisted before it returns).
-    pub async fn register_client(&self, reg: ClientRegistration) -> Result<(), RegistryError> {
+    pub async fn register_client(&self, reg: ClientRegistration) -> Result<(), RegisterError> {
+        if reg.action == Action::New && self.settings.endpoint_policy.is_some() {
+            let url = crate::delivery::Url::parse(&reg.endpoint)
+                .map_err(|_| RegisterError::Endpoint(reg.endpoint.clone()))?;
+            self.admit_endpoint(&url).await?;
+        }
         self.commit(|st: &State| {
             let existing = st
                 .data
@@ -36,7 +56,9 @@ impl Registry {
                 .find(|c| c.client_id == reg.client_id);
             let changes = match reg.action {
                 Action::Delete => match existing {
-                    Some(_) => vec![Change::RemoveClients(vec![reg.client_id.clone()])],
+                    Some(_) => vec![StoreChange::RemoveTransportClients(vec![reg
+                        .client_id
+                        .clone()])],
                     None => Vec::new(),
                 },
                 Action::New => {
@@ -46,15 +68,20 @@ impl Registry {
                         subscriptions: Vec::new(),
                     });
                     c.endpoint = reg.endpoint.clone();
+                    let before = c.subscriptions.len();
                     for s in &reg.subscriptions {
                         if !c.subscriptions.iter().any(|e| e.resource == s.resource) {
                             c.subscriptions.push(s.clone());
                         }
                     }
-                    vec![Change::PutClient(c)]
+                    let added = c.subscriptions.len() - before;
+                    if added > 0 {
+                        self.admit_count(Registry::held(st, self.role().api()), added)?;
+                    }
+                    vec![StoreChange::PutTransportClient(c)]
                 }
             };
-            Ok::<_, RegistryError>((changes, ()))
+            Ok::<_, RegisterError>((changes, ()))
         })
         .await?;
         tracing::info!(client = %reg.client_id, endpoint = %reg.endpoint, action = ?reg.action, subscriptions = reg.subscriptions.len(), "transport client registration");

@@ -3,9 +3,10 @@
 //! and delivery, then count. A failed write changes nothing and is logged
 //! once with the path and the OS error.
 
-use super::state::{Applied, Change, State, TRANSPORT_KEY_PREFIX};
+use super::state::{Applied, State, TRANSPORT_KEY_PREFIX};
 use super::{lock, RegMsg, Registry, Role};
 use crate::delivery::SubscriberKey;
+use crate::store::StoreChange;
 use crate::store::{Api, StoreError, StoredPublisher};
 
 /// Why a change was not made.
@@ -21,7 +22,7 @@ impl Registry {
     /// returned alongside the changes.
     pub(super) async fn commit<T, E>(
         &self,
-        plan: impl FnOnce(&State) -> Result<(Vec<Change>, T), E>,
+        plan: impl FnOnce(&State) -> Result<(Vec<StoreChange>, T), E>,
     ) -> Result<T, E>
     where
         E: From<RegistryError>,
@@ -36,33 +37,24 @@ impl Registry {
         Ok(out)
     }
 
-    /// Makes `changes` durable. Callers hold the writer lock.
-    async fn persist(&self, changes: &[Change]) -> Result<(), StoreError> {
-        let image = {
-            let st = lock(&self.state);
-            let mut data = st.data.clone();
-            for c in changes {
-                c.apply_to(&mut data);
-            }
-            data
-        };
+    /// Makes `changes` durable (one journal record, fsynced). Callers hold
+    /// the writer lock. The store logs the failure (one ERROR line with
+    /// the path and the OS error) and counts it.
+    async fn persist(&self, changes: &[StoreChange]) -> Result<(), StoreError> {
         let store = self.store.clone();
-        let result = match tokio::task::spawn_blocking(move || store.save(&image)).await {
+        let owned = changes.to_vec();
+        match tokio::task::spawn_blocking(move || store.apply(&owned)).await {
             Ok(r) => r,
             Err(e) => Err(StoreError::Io {
                 op: "write",
                 path: self.store.path().to_path_buf(),
                 source: std::io::Error::other(e.to_string()),
             }),
-        };
-        if let Err(e) = &result {
-            tracing::error!(path = %self.store.path().display(), error = %e, "store write failed; the change is not applied");
         }
-        result
     }
 
     /// Applies written changes to memory and delivery, then counts.
-    fn apply(&self, changes: &[Change]) {
+    fn apply(&self, changes: &[StoreChange]) {
         let mut removed = Applied::default();
         {
             let mut st = lock(&self.state);
@@ -115,7 +107,7 @@ impl Registry {
         if missing.is_empty() {
             return;
         }
-        let change = Change::AddPublishers(missing);
+        let change = StoreChange::PutPublishers(missing);
         let _w = self.writer.lock().await;
         if self.persist(std::slice::from_ref(&change)).await.is_err() {
             tracing::warn!("publisher ids are kept in memory only until the store can be written");
@@ -126,7 +118,7 @@ impl Registry {
     /// Records the node sync-state (the one sync-state writer task calls
     /// this; latest value wins).
     pub async fn persist_sync_state(&self, state: &str) {
-        let change = Change::SyncState(state.to_string());
+        let change = StoreChange::SetSyncState(state.to_string());
         let _ = self
             .commit(|st: &State| {
                 let same = st.data.last_sync_state.as_deref() == Some(state);
@@ -152,14 +144,14 @@ impl Registry {
                         .filter(|c| &c.target.key == key)
                         .map(|c| c.id.clone())
                         .collect();
-                    Change::RemoveClients(ids)
+                    StoreChange::RemoveTransportClients(ids)
                 } else {
                     let ids: Vec<String> = st
                         .of(api)
                         .filter(|a| a.target.as_ref().is_some_and(|t| &t.key == key))
                         .map(|a| a.id.clone())
                         .collect();
-                    Change::RemoveSubscriptions(ids)
+                    StoreChange::RemoveSubscriptions(ids)
                 };
                 Ok::<_, RegistryError>((vec![change], ()))
             })
@@ -173,7 +165,7 @@ impl Registry {
                 }
             }
             Err(e) => {
-                tracing::error!(subscriber = %key, error = %e, "dead consumer kept: its removal could not be stored");
+                tracing::warn!(subscriber = %key, error = %e, "dead consumer kept: its removal could not be stored");
                 self.delivery.remove_subscriber(key);
             }
         }

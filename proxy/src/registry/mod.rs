@@ -12,11 +12,12 @@
 //! discipline, dead consumers, the sync-state), `v2.rs` (the O-RAN API's
 //! subscriptions and publishers), `v1.rs` (local v1 subscriptions),
 //! `clients.rs` (transport clients), `fanout.rs` (published events into
-//! queues).
+//! queues), `policy.rs` (`--endpoint-allow`, `--max-subscriptions`).
 
 mod clients;
 mod commit;
 mod fanout;
+mod policy;
 mod state;
 mod v1;
 mod v2;
@@ -30,9 +31,10 @@ use crate::metrics::Metrics;
 use crate::store::{Api, Store, StoreData, StoredPublisher};
 use ptp_event_core::events::{Resource, V1Format};
 
-pub use clients::{Action, ClientRegistration};
+pub use clients::{Action, ClientRegistration, RegisterError};
 pub use commit::RegistryError;
-pub use state::{client_id, Change, TRANSPORT_KEY_PREFIX};
+pub use policy::Admission;
+pub use state::{client_id, TRANSPORT_KEY_PREFIX};
 pub use v1::{V1CreateError, V1Sub};
 pub use v2::{CreateError, NewSubscription, Reservation, SubscriptionInfo};
 
@@ -95,6 +97,10 @@ pub struct RegistrySettings {
     /// (`http://localhost:<port>/api/ocloudNotifications/vN`).
     pub publisher_base: String,
     pub v1_format: V1Format,
+    /// `--endpoint-allow` (none: any endpoint).
+    pub endpoint_policy: Option<std::sync::Arc<crate::http::security::EndpointPolicy>>,
+    /// `--max-subscriptions`.
+    pub max_subscriptions: usize,
 }
 
 /// Shared by the engine task (fan-out), the REST handlers and the transport

@@ -1,12 +1,12 @@
 //! The registry's memory: the durable image of the store and the runtime
 //! view derived from it (delivery keys and URLs), changed only through
-//! [`State::apply`], which applies one [`Change`] to both.
+//! [`State::apply`], which applies one [`StoreChange`] to both.
 
 use delivery::{SubscriberKey, SubscriptionTag, Url};
 
 use crate::delivery;
 use crate::delivery::Outgoing;
-use crate::store::{Api, StoreData, StoredPublisher, StoredSubscription, TransportClient};
+use crate::store::{Api, StoreChange, StoreData, StoredSubscription, TransportClient};
 
 /// Prefix of the delivery keys of transport clients (application endpoints
 /// use the bare client id of their URL).
@@ -18,53 +18,45 @@ pub fn client_id(endpoint: &str) -> String {
     uuid::Uuid::new_v3(&uuid::Uuid::NAMESPACE_URL, endpoint.as_bytes()).to_string()
 }
 
-/// One change of what survives a restart. Written to the store first, then
-/// applied to memory.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Change {
-    AddSubscription(StoredSubscription),
-    /// By id (v2 or v1).
-    RemoveSubscriptions(Vec<String>),
-    /// Inserts or replaces the client with this `client_id`.
-    PutClient(TransportClient),
-    /// By `client_id`.
-    RemoveClients(Vec<String>),
-    AddPublishers(Vec<StoredPublisher>),
-    SyncState(String),
-}
-
-impl Change {
-    /// Applies the change to a store image.
-    pub fn apply_to(&self, data: &mut StoreData) {
-        match self {
-            Change::AddSubscription(s) => data.subscriptions.push(s.clone()),
-            Change::RemoveSubscriptions(ids) => data.subscriptions.retain(|s| !ids.contains(&s.id)),
-            Change::PutClient(c) => {
-                match data
-                    .transport_clients
-                    .iter_mut()
-                    .find(|e| e.client_id == c.client_id)
-                {
-                    Some(e) => *e = c.clone(),
-                    None => data.transport_clients.push(c.clone()),
-                }
+/// Applies a store change to the registry's image of the store (the same
+/// rules as the store's own image).
+pub fn apply_to(change: &StoreChange, data: &mut StoreData) {
+    match change {
+        StoreChange::PutSubscription(s) => {
+            match data.subscriptions.iter_mut().find(|e| e.id == s.id) {
+                Some(e) => *e = s.clone(),
+                None => data.subscriptions.push(s.clone()),
             }
-            Change::RemoveClients(ids) => data
-                .transport_clients
-                .retain(|c| !ids.contains(&c.client_id)),
-            Change::AddPublishers(p) => {
-                for new in p {
-                    let known = data
-                        .publishers
-                        .iter()
-                        .any(|e| e.api == new.api && e.resource == new.resource);
-                    if !known {
-                        data.publishers.push(new.clone());
-                    }
-                }
-            }
-            Change::SyncState(s) => data.last_sync_state = Some(s.clone()),
         }
+        StoreChange::RemoveSubscriptions(ids) => {
+            data.subscriptions.retain(|s| !ids.contains(&s.id))
+        }
+        StoreChange::PutTransportClient(c) => {
+            match data
+                .transport_clients
+                .iter_mut()
+                .find(|e| e.client_id == c.client_id)
+            {
+                Some(e) => *e = c.clone(),
+                None => data.transport_clients.push(c.clone()),
+            }
+        }
+        StoreChange::RemoveTransportClients(ids) => data
+            .transport_clients
+            .retain(|c| !ids.contains(&c.client_id)),
+        StoreChange::PutPublishers(p) => {
+            for new in p {
+                match data
+                    .publishers
+                    .iter_mut()
+                    .find(|e| e.api == new.api && e.resource == new.resource)
+                {
+                    Some(e) => *e = new.clone(),
+                    None => data.publishers.push(new.clone()),
+                }
+            }
+        }
+        StoreChange::SetSyncState(s) => data.last_sync_state = Some(s.clone()),
     }
 }
 
@@ -146,11 +138,11 @@ impl State {
             if s.api == api && s.uri_location.is_empty() {
                 s.uri_location = format!("{base}/subscriptions/{}", s.id);
             }
-            st.apply(&Change::AddSubscription(s));
+            st.apply(&StoreChange::PutSubscription(s));
         }
         for c in data.transport_clients {
             if clients {
-                st.apply(&Change::PutClient(c));
+                st.apply(&StoreChange::PutTransportClient(c));
             } else {
                 st.data.transport_clients.push(c);
             }
@@ -160,11 +152,11 @@ impl State {
     }
 
     /// Applies `change` to the image and to the runtime view.
-    pub fn apply(&mut self, change: &Change) -> Applied {
-        change.apply_to(&mut self.data);
+    pub fn apply(&mut self, change: &StoreChange) -> Applied {
+        apply_to(change, &mut self.data);
         let mut removed = Applied::default();
         match change {
-            Change::AddSubscription(s) => {
+            StoreChange::PutSubscription(s) => {
                 let a = active(s);
                 if let Some(i) = self.pending.iter().position(|p| p.id == s.id) {
                     let held = self.pending.remove(i).buffer;
@@ -172,7 +164,7 @@ impl State {
                 }
                 self.subs.push(a);
             }
-            Change::RemoveSubscriptions(ids) => {
+            StoreChange::RemoveSubscriptions(ids) => {
                 let (gone, kept): (Vec<Active>, Vec<Active>) = std::mem::take(&mut self.subs)
                     .into_iter()
                     .partition(|a| ids.contains(&a.id));
@@ -189,7 +181,7 @@ impl State {
                     }
                 }
             }
-            Change::PutClient(c) => {
+            StoreChange::PutTransportClient(c) => {
                 let old = self.clients.iter().position(|e| e.id == c.client_id);
                 let old = old.map(|i| self.clients.remove(i));
                 let new = client(c);
@@ -201,7 +193,7 @@ impl State {
                 }
                 self.clients.extend(new);
             }
-            Change::RemoveClients(ids) => {
+            StoreChange::RemoveTransportClients(ids) => {
                 let (gone, kept): (Vec<Client>, Vec<Client>) = std::mem::take(&mut self.clients)
                     .into_iter()
                     .partition(|c| ids.contains(&c.id));
@@ -210,7 +202,7 @@ impl State {
                     .subscribers
                     .extend(gone.into_iter().map(|c| c.target.key));
             }
-            Change::AddPublishers(_) | Change::SyncState(_) => {}
+            StoreChange::PutPublishers(_) | StoreChange::SetSyncState(_) => {}
         }
         removed
     }
@@ -288,12 +280,12 @@ mod tests {
     #[test]
     fn removing_the_last_subscription_of_an_endpoint_removes_its_subscriber() {
         let mut st = State::load(StoreData::default(), Api::V2, "http://b", false);
-        st.apply(&Change::AddSubscription(sub("a", "http://c:1/e")));
-        st.apply(&Change::AddSubscription(sub("b", "http://c:1/e")));
-        let r = st.apply(&Change::RemoveSubscriptions(vec!["a".into()]));
+        st.apply(&StoreChange::PutSubscription(sub("a", "http://c:1/e")));
+        st.apply(&StoreChange::PutSubscription(sub("b", "http://c:1/e")));
+        let r = st.apply(&StoreChange::RemoveSubscriptions(vec!["a".into()]));
         assert_eq!(r.tags.len(), 1);
         assert!(r.subscribers.is_empty());
-        let r = st.apply(&Change::RemoveSubscriptions(vec!["b".into()]));
+        let r = st.apply(&StoreChange::RemoveSubscriptions(vec!["b".into()]));
         assert_eq!(r.subscribers.len(), 1);
         assert!(st.subs.is_empty() && st.data.subscriptions.is_empty());
     }
@@ -320,21 +312,21 @@ mod tests {
             subscriptions: Vec::new(),
         };
         assert!(st
-            .apply(&Change::PutClient(c("http://s:1")))
+            .apply(&StoreChange::PutTransportClient(c("http://s:1")))
             .subscribers
             .is_empty());
         assert!(st
-            .apply(&Change::PutClient(c("http://s:1")))
+            .apply(&StoreChange::PutTransportClient(c("http://s:1")))
             .subscribers
             .is_empty());
         assert_eq!(
-            st.apply(&Change::PutClient(c("http://s:2")))
+            st.apply(&StoreChange::PutTransportClient(c("http://s:2")))
                 .subscribers
                 .len(),
             1
         );
         assert_eq!(st.clients[0].target.url.as_str(), "http://s:2/event");
-        let r = st.apply(&Change::RemoveClients(vec!["c".into()]));
+        let r = st.apply(&StoreChange::RemoveTransportClients(vec!["c".into()]));
         assert_eq!(r.subscribers.len(), 1);
         assert!(st.data.transport_clients.is_empty());
     }

@@ -1,12 +1,13 @@
 //! Local v1 subscriptions of both v1 roles (rest-api.md §4.3, §4.2): the
-//! endpoint check, the same-resource rule, and the sidecar's registration
+//! endpoint allow-list and check, the same-resource rule, the limit, and the sidecar's registration
 //! messages to its producers.
 
 use std::time::{Duration, SystemTime};
 
-use super::state::{Active, Change, State};
+use super::state::{Active, State};
 use super::{lock, RegMsg, Registry, RegistryError, Role};
 use crate::delivery::{Outgoing, Url};
+use crate::store::StoreChange;
 use crate::store::{Api, StoredSubscription};
 use ptp_event_core::events::{rfc3339, v1_event_with_source, EventData, Resource};
 
@@ -25,6 +26,9 @@ pub struct V1Sub {
 pub enum V1CreateError {
     #[error("return url validation check failed for create subscription. check endpointURI: {0}")]
     EndpointCheck(String),
+    /// `--endpoint-allow` or `--max-subscriptions`.
+    #[error(transparent)]
+    Admission(#[from] super::Admission),
     #[error(transparent)]
     Registry(#[from] RegistryError),
 }
@@ -60,6 +64,7 @@ impl Registry {
         endpoint: Option<(String, Url)>,
     ) -> Result<(V1Sub, bool), V1CreateError> {
         if let Some((_, url)) = &endpoint {
+            self.admit_endpoint(url).await?;
             self.check_endpoint(url)
                 .await
                 .map_err(V1CreateError::EndpointCheck)?;
@@ -76,6 +81,7 @@ impl Registry {
                 if let Some(a) = st.of(Api::V1).find(|a| a.resource == new.resource) {
                     return Ok::<_, V1CreateError>((Vec::new(), (sub(a), false)));
                 }
+                self.admit_count(Registry::held(st, Api::V1), 1)?;
                 let stored = StoredSubscription {
                     api: Api::V1,
                     id: new.id.clone(),
@@ -84,7 +90,10 @@ impl Registry {
                     uri_location: new.uri_location.clone(),
                     created: rfc3339(SystemTime::now()),
                 };
-                Ok((vec![Change::AddSubscription(stored)], (new.clone(), true)))
+                Ok((
+                    vec![StoreChange::PutSubscription(stored)],
+                    (new.clone(), true),
+                ))
             })
             .await?;
         if is_new {
@@ -121,7 +130,7 @@ impl Registry {
             .commit(|st: &State| {
                 if st.of(Api::V1).any(|a| a.id == id) {
                     Ok::<_, RegistryError>((
-                        vec![Change::RemoveSubscriptions(vec![id.to_string()])],
+                        vec![StoreChange::RemoveSubscriptions(vec![id.to_string()])],
                         true,
                     ))
                 } else {
@@ -142,7 +151,7 @@ impl Registry {
             let changes = if ids.is_empty() {
                 Vec::new()
             } else {
-                vec![Change::RemoveSubscriptions(ids)]
+                vec![StoreChange::RemoveSubscriptions(ids)]
             };
             Ok::<_, RegistryError>((changes, ()))
         })
@@ -169,6 +178,10 @@ impl Registry {
             .filter(|a| a.resource == address && only.is_none_or(|id| a.id == id))
         {
             let Some(t) = &a.target else {
+                if !a.endpoint.is_empty() {
+                    // Held: outside --endpoint-allow (logged at start-up).
+                    continue;
+                }
                 tracing::info!(subscription = %a.id, resource = %address, "event for a v1 subscription without endpoint");
                 continue;
             };

@@ -6,9 +6,10 @@ use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
-use super::state::{Change, Pending, State};
+use super::state::{Pending, State};
 use super::{lock, Registry, RegistryError};
 use crate::delivery::Url;
+use crate::store::StoreChange;
 use crate::store::{Api, StoredSubscription};
 use ptp_event_core::clock::Snapshot;
 use ptp_event_core::events::{placeholder, rfc3339, v2_event, EventData, Resource, Value};
@@ -56,6 +57,9 @@ pub enum CreateError {
     InitialNotification { uri: String, reason: String },
     #[error("the engine is not running")]
     NoEngine,
+    /// `--endpoint-allow` or `--max-subscriptions`.
+    #[error(transparent)]
+    Admission(#[from] super::Admission),
     #[error(transparent)]
     Registry(#[from] RegistryError),
 }
@@ -105,6 +109,7 @@ impl Registry {
         let Some(kind) = Resource::from_v2_address(&new.resource) else {
             return Err(CreateError::UnknownResource(new.resource.clone()));
         };
+        self.admit_count(Registry::held(&st, Api::V2), 1)?;
         let id = uuid::Uuid::new_v4().to_string();
         st.pending.push(Pending {
             id: id.clone(),
@@ -119,15 +124,19 @@ impl Registry {
         })
     }
 
-    /// Steps 6–8 of §3.3 for a reservation: the initial notification, then
-    /// persist and activate. The reservation is released on failure.
+    /// Steps 6–8 of §3.3 for a reservation: the endpoint allow-list, the
+    /// initial notification, then persist and activate. The reservation is
+    /// released on failure.
     pub async fn v2_create(
         &self,
         new: NewSubscription,
         reservation: Reservation,
     ) -> Result<SubscriptionInfo, CreateError> {
         let Reservation { id, kind, values } = reservation;
-        let result = self.v2_activate(&new, &id, kind, values).await;
+        let result = match self.admit_endpoint(&new.url).await {
+            Ok(()) => self.v2_activate(&new, &id, kind, values).await,
+            Err(e) => Err(e.into()),
+        };
         if result.is_err() {
             lock(&self.state).pending.retain(|p| p.id != id);
         }
@@ -177,8 +186,10 @@ impl Registry {
             id: stored.id.clone(),
             uri_location: stored.uri_location.clone(),
         };
-        self.commit(|_: &State| Ok::<_, CreateError>((vec![Change::AddSubscription(stored)], ())))
-            .await?;
+        self.commit(|_: &State| {
+            Ok::<_, CreateError>((vec![StoreChange::PutSubscription(stored)], ()))
+        })
+        .await?;
         tracing::info!(subscription = %info.id, resource = %info.resource, endpoint = %info.endpoint, "subscription created");
         Ok(info)
     }
@@ -204,7 +215,7 @@ impl Registry {
         self.commit(|st: &State| {
             if st.of(Api::V2).any(|a| a.id == id) {
                 Ok::<_, RegistryError>((
-                    vec![Change::RemoveSubscriptions(vec![id.to_string()])],
+                    vec![StoreChange::RemoveSubscriptions(vec![id.to_string()])],
                     true,
                 ))
             } else {
@@ -221,7 +232,7 @@ impl Registry {
             let changes = if ids.is_empty() {
                 Vec::new()
             } else {
-                vec![Change::RemoveSubscriptions(ids)]
+                vec![StoreChange::RemoveSubscriptions(ids)]
             };
             Ok::<_, RegistryError>((changes, ()))
         })

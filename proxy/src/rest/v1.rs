@@ -17,6 +17,7 @@ use super::{current_state_address, event_body, health, pretty};
 use crate::engine_link::EngineLink;
 use crate::http::body::LimitedBody;
 use crate::http::routes::{endpoint, listener};
+use crate::http::security::{protect, BearerGuard};
 use crate::http::url::{endpoint_url, Url};
 use crate::http::{Flavor, Problem};
 use crate::registry::{Registry, RegistryError, Role, SubscriptionInfo, V1CreateError, V1Sub};
@@ -37,6 +38,8 @@ pub struct V1State {
     pub producers: Arc<Vec<String>>,
     /// This sidecar's transport client id.
     pub client_id: Arc<str>,
+    /// Bearer tokens on the routes that change subscriptions.
+    pub guard: Option<BearerGuard>,
 }
 
 /// The PubSub object (rest-api.md §4.1), v1 keys in their order.
@@ -70,18 +73,22 @@ struct Status {
 /// The v1 router.
 pub fn router(state: V1State) -> Router {
     let p = |s: &str| format!("{BASE}{s}");
+    let g = state.guard.as_ref();
     let r = Router::new()
         .route(
             &p("/subscriptions"),
             endpoint(
                 "GET, POST, DELETE",
-                get(list).post(create).delete(delete_all),
+                protect(get(list).post(create).delete(delete_all), g),
             ),
         )
-        .route(&p("/subscriptions/status/{id}"), endpoint("PUT", put(ping)))
+        .route(
+            &p("/subscriptions/status/{id}"),
+            endpoint("PUT", protect(put(ping), g)),
+        )
         .route(
             &p("/subscriptions/{id}"),
-            endpoint("GET, DELETE", get(get_one).delete(delete_one)),
+            endpoint("GET, DELETE", protect(get(get_one).delete(delete_one), g)),
         )
         .route(&p("/health"), endpoint("GET", get(health)))
         .route(&p("/publishers"), endpoint("GET", get(publishers)))
@@ -180,6 +187,7 @@ async fn create(State(st): State<V1State>, LimitedBody(body): LimitedBody) -> Re
         Err(e @ V1CreateError::EndpointCheck(_)) => {
             Problem::bad_request(e.to_string()).into_response()
         }
+        Err(V1CreateError::Admission(a)) => a.problem().into_response(),
         Err(V1CreateError::Registry(e)) => store_problem(e).into_response(),
     }
 }

@@ -16,6 +16,7 @@ use super::{current_state_address, event_body, health, pretty};
 use crate::engine_link::EngineLink;
 use crate::http::body::LimitedBody;
 use crate::http::routes::{endpoint, listener};
+use crate::http::security::{protect, BearerGuard};
 use crate::http::url::endpoint_url;
 use crate::http::{Flavor, Problem};
 use crate::registry::{CreateError, NewSubscription, Registry, RegistryError, SubscriptionInfo};
@@ -30,23 +31,26 @@ pub const BASE: &str = "/api/ocloudNotifications/v2";
 pub struct V2State {
     pub registry: Arc<Registry>,
     pub engine: EngineLink,
+    /// Bearer tokens on the routes that change subscriptions.
+    pub guard: Option<BearerGuard>,
 }
 
 /// The v2 router.
 pub fn router(state: V2State) -> Router {
     let p = |s: &str| format!("{BASE}{s}");
+    let g = state.guard.as_ref();
     let r = Router::new()
         .route(
             &p("/subscriptions"),
             endpoint(
                 "GET, POST, DELETE",
-                get(list).post(create).delete(delete_all),
+                protect(get(list).post(create).delete(delete_all), g),
             ),
         )
         .route(&p("/subscriptions/status/{id}"), endpoint("PUT", put(ping)))
         .route(
             &p("/subscriptions/{id}"),
-            endpoint("GET, DELETE", get(get_one).delete(delete_one)),
+            endpoint("GET, DELETE", protect(get(get_one).delete(delete_one), g)),
         )
         .route(&p("/health"), endpoint("GET", get(health)))
         .route(&p("/publishers"), endpoint("GET", get(publishers)))
@@ -141,6 +145,7 @@ fn create_problem(e: CreateError) -> Problem {
         e @ CreateError::UnknownResource(_) => Problem::not_found(e.to_string()),
         e @ CreateError::InitialNotification { .. } => Problem::bad_request(e.to_string()),
         e @ CreateError::NoEngine => Problem::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+        CreateError::Admission(a) => a.problem(),
         CreateError::Registry(e) => store_problem(e),
     }
 }

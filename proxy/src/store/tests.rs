@@ -1,6 +1,7 @@
-//! Tests of the store file: model, atomic save, loading and quarantine.
+//! Tests of the store file: model, save, loading and quarantine.
 
 use super::*;
+use std::fs;
 use std::thread;
 
 const SPEC_EXAMPLE: &str = r#"{
@@ -105,6 +106,7 @@ fn member_names_as_in_the_spec() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let (store, _, _) = open(tmp.path());
     store.save(&sample()).expect("save");
+    store.compact_now().expect("compact");
     let text = fs::read_to_string(store.path()).expect("read");
     let v: serde_json::Value = serde_json::from_str(&text).expect("json");
     let keys: Vec<&str> = v
@@ -141,6 +143,9 @@ fn member_names_as_in_the_spec() {
     assert!(pos("\"format\"") < pos("\"publishers\""));
     assert!(pos("\"publishers\"") < pos("\"subscriptions\""));
     assert!(pos("\"transportClients\"") < pos("\"lastSyncState\""));
+    // The journal position comes last; readers of §8.1 ignore it.
+    assert!(pos("\"lastSyncState\"") < pos("\"journalSeq\""));
+    assert_eq!(v["journalSeq"], 1);
 }
 
 #[test]
@@ -227,30 +232,43 @@ fn unknown_format_is_moved_aside() {
 }
 
 #[test]
-fn save_leaves_no_tmp_file() {
+fn save_leaves_no_tmp_file_and_does_not_rewrite_the_snapshot() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let (store, _, _) = open(tmp.path());
+    let before = fs::read(store.path()).expect("read");
     store.save(&sample()).expect("save");
     store.save(&StoreData::default()).expect("save");
-    assert_eq!(files(tmp.path()), vec![STORE_FILE]);
+    assert_eq!(files(tmp.path()), vec![JOURNAL_FILE, STORE_FILE]);
+    assert_eq!(fs::read(store.path()).expect("read"), before);
+    let (_, data, _) = open(tmp.path());
+    // No change removes publishers or the sync-state.
+    let expected = StoreData {
+        publishers: sample().publishers,
+        last_sync_state: sample().last_sync_state,
+        ..StoreData::default()
+    };
+    assert_eq!(data, expected);
 }
 
 #[test]
-fn failed_write_keeps_the_old_file() {
+fn failed_write_keeps_the_old_content() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let (store, _, _) = open(tmp.path());
     store.save(&sample()).expect("save");
+    store.compact_now().expect("compact");
     let before = fs::read(store.path()).expect("read");
-    // A directory where the temporary file should go makes the write fail,
-    // even for root (who ignores read-only permissions).
-    fs::create_dir(tmp.path().join(STORE_TMP_FILE)).expect("mkdir");
+    // A directory where the journal should go makes the write fail, even
+    // for root (who ignores read-only permissions).
+    fs::create_dir(tmp.path().join(JOURNAL_FILE)).expect("mkdir");
     let err = store.save(&StoreData::default()).expect_err("must fail");
     match &err {
-        StoreError::Io { path, .. } => assert_eq!(path, &tmp.path().join(STORE_TMP_FILE)),
+        StoreError::Io { path, .. } => assert_eq!(path, &tmp.path().join(JOURNAL_FILE)),
         other => panic!("unexpected {other:?}"),
     }
-    assert!(err.to_string().contains(STORE_TMP_FILE), "{err}");
+    assert!(err.to_string().contains(JOURNAL_FILE), "{err}");
     assert_eq!(fs::read(store.path()).expect("read"), before);
+    assert_eq!(store.data(), sample());
+    assert!(!store.writable());
 }
 
 #[test]
@@ -302,20 +320,5 @@ fn concurrent_saves_through_clones_are_serialised() {
     let (_, data, report) = open(tmp.path());
     assert_eq!(report.outcome, OpenOutcome::Loaded);
     assert!(data.last_sync_state.expect("state").ends_with("-9"));
-    assert_eq!(files(tmp.path()), vec![STORE_FILE]);
-}
-
-#[test]
-fn rfc3339_formatting() {
-    assert_eq!(rfc3339(0, 0), "1970-01-01T00:00:00Z");
-    assert_eq!(
-        rfc3339(1_747_231_202, 300_000_000),
-        "2025-05-14T14:00:02.3Z"
-    );
-    assert_eq!(
-        rfc3339(951_868_799, 123_456_789),
-        "2000-02-29T23:59:59.123456789Z"
-    );
-    assert_eq!(rfc3339(4_107_542_400, 0), "2100-03-01T00:00:00Z");
-    assert!(now_rfc3339().ends_with('Z'));
+    assert_eq!(files(tmp.path()), vec![JOURNAL_FILE, STORE_FILE]);
 }

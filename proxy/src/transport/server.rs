@@ -2,7 +2,8 @@
 //! `--transport-host`. Producer: `POST /subscription`, `POST /event`
 //! (ignored), `GET /health`, `GET /{address…}/{clientID}/CurrentState`.
 //! Sidecar: `POST /event` (queued for the application), `GET /health`.
-//! Errors carry `message` = `detail`.
+//! Errors carry `message` = `detail`. With bearer tokens on, `POST
+//! /subscription` needs one (security.md §3).
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -17,8 +18,9 @@ use serde::Serialize;
 use crate::engine_link::EngineLink;
 use crate::http::body::LimitedBody;
 use crate::http::routes::{endpoint, listener};
+use crate::http::security::{protect, BearerGuard};
 use crate::http::{Flavor, Problem};
-use crate::registry::{Registry, Role};
+use crate::registry::{RegisterError, Registry, Role};
 use ptp_event_core::events::{parse_transport_event, transport_current_state, EventData, Resource};
 
 /// What the transport handlers use.
@@ -26,6 +28,8 @@ use ptp_event_core::events::{parse_transport_event, transport_current_state, Eve
 pub struct TransportState {
     pub registry: Arc<Registry>,
     pub engine: EngineLink,
+    /// Bearer tokens on `POST /subscription`.
+    pub guard: Option<BearerGuard>,
 }
 
 #[derive(Serialize)]
@@ -43,7 +47,11 @@ pub fn router(state: TransportState) -> Router {
         )
         .route("/event", endpoint("POST", post(event)));
     if producer {
-        r = r.route("/subscription", endpoint("POST", post(subscription)));
+        let g = state.guard.as_ref();
+        r = r.route(
+            "/subscription",
+            endpoint("POST", protect(post(subscription), g)),
+        );
     }
     listener(
         r.with_state(state.clone()),
@@ -93,7 +101,11 @@ async fn subscription(
     st.registry
         .register_client(doc)
         .await
-        .map_err(|e| Problem::internal(e.to_string()))?;
+        .map_err(|e| match e {
+            RegisterError::Admission(a) => a.problem(),
+            e @ RegisterError::Endpoint(_) => Problem::bad_request(e.to_string()),
+            e @ RegisterError::Registry(_) => Problem::internal(e.to_string()),
+        })?;
     Ok(StatusCode::OK)
 }
 

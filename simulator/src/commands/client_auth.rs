@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use ptp_event_proxy::security::{ClientTls, ClientTlsFiles};
+use ptp_event_proxy::http::security::{ClientTls, ClientTlsFiles};
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
 
 /// The flags.

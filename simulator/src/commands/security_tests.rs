@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use ptp_event_proxy::security::{BearerAuth, OAuthSettings, ServerTls, ServerTlsPaths};
+use ptp_event_proxy::http::security::{BearerAuth, OAuthSettings, ServerTls, ServerTlsPaths};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 

@@ -58,7 +58,7 @@ mod tests {
         let mut e = Engine::new(NODE, None);
         for l in lines {
             let m = parse(l).expect("message");
-            e.on_message(&m, Now::virtual_at(Duration::from_secs(1)));
+            let _ = e.on_message(&m, Now::virtual_at(Duration::from_secs(1)));
         }
         e
     }

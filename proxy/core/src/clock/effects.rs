@@ -223,6 +223,7 @@ impl LineResult {
 
 /// The ordered effects of one input, and the line's classification.
 #[derive(Debug, Clone, PartialEq)]
+#[must_use = "effects are what the engine asks the driver to do"]
 pub struct Effects {
     pub items: Vec<Effect>,
     pub kind: Kind,

@@ -6,6 +6,7 @@
 
 mod current;
 mod derived;
+pub mod driver;
 mod effects;
 pub mod invariants;
 mod json_states;
@@ -237,7 +238,7 @@ impl Engine {
         match &e.body {
             Body::PtpOffset(o) => self.ptp4l_offset(pi, o, now, &mut fx),
             Body::PtpSummary(s) => self.ptp4l_summary(pi, s, &mut fx),
-            Body::PortState(p) => self.port_state(pi, p, now, &mut fx),
+            Body::PortState(p) => self.port_state(pi, p, e.level.is_some(), now, &mut fx),
             Body::ClockClass(c) => self.clock_class(pi, c.class, now, &mut fx),
             Body::Phc2sysOffset(o) => self.phc2sys_offset(pi, o, now, &mut fx),
             Body::Phc2sysSummary(s) => self.phc2sys_summary(s, &mut fx),

@@ -144,8 +144,19 @@ impl Engine {
         }
     }
 
-    /// K3 (§6).
-    pub(super) fn port_state(&mut self, pi: usize, ps: &PortState<'_>, now: Now, fx: &mut Effects) {
+    /// K3 (§6). A `replayed` line (the daemon's `/emit-logs` replay keeps
+    /// the level suffix) changes roles only: it is the latest port line,
+    /// possibly older than the live data already seen, and handling it
+    /// again must be harmless (socket-and-lines.md §1.5), so its hint never
+    /// moves the clock state.
+    pub(super) fn port_state(
+        &mut self,
+        pi: usize,
+        ps: &PortState<'_>,
+        replayed: bool,
+        now: Now,
+        fx: &mut Effects,
+    ) {
         let Some((role, hint)) = ps.transition() else {
             fx.result = LineResult::Ignored;
             return;
@@ -189,6 +200,9 @@ impl Engine {
             self.l.proc_iface(&self.l.ptp4l, raw),
             role.metric_code(),
         );
+        if replayed {
+            return;
+        }
         match p.kind {
             ProfileType::OcBc => {
                 let hold = previous == Role::Slave

@@ -33,12 +33,6 @@ pub enum Reason {
     BadField(&'static str),
     #[error("unknown servo token")]
     BadServo,
-    #[error("unknown configuration")]
-    UnknownConfig,
-    #[error("invalid UTF-8")]
-    InvalidUtf8,
-    #[error("line longer than 64 KiB")]
-    TooLong,
 }
 
 fn err(kind: Kind, reason: Reason) -> ParseError {

@@ -88,56 +88,56 @@ fn states_publish_on_change_only_and_no_threshold_logic_runs() {
         ["ens2fx/master=LOCKED", "ens2fx/master=-5"]
     );
     // Far outside any threshold, yet the daemon says LOCKED: LOCKED.
-    h.msg(
+    let _ = h.msg(
         2.0,
         &j("ptp_state", "ens2fx", &state_offset("LOCKED", 1_000_000)),
         &[],
     );
     // HOLDOVER starts no timer, and nothing expires.
-    h.msg(
+    let _ = h.msg(
         3.0,
         &j("ptp_state", "ens2fx", &state_offset("HOLDOVER", 7)),
         &["E1 ens2fx HOLDOVER (7)", "SYNC HOLDOVER"],
     );
     assert_eq!(h.e.next_deadline(), None);
     assert!(h.tick(10_000.0).is_empty());
-    h.msg(
+    let _ = h.msg(
         4.0,
         &j("os_clock_state", "", &state_offset("LOCKED", -2)),
         &["E3 LOCKED (-2)"],
     );
-    h.msg(
+    let _ = h.msg(
         5.0,
         &j("os_clock_state", "", &state_offset("LOCKED", 4)),
         &[],
     );
-    h.msg(
+    let _ = h.msg(
         6.0,
         &j("ptp_state", "ens2fx", &state("FREERUN")),
         &["E1 ens2fx FREERUN (0)", "SYNC FREERUN"],
     );
-    h.msg(
+    let _ = h.msg(
         7.0,
         &j("clock_class", "ens2fx", r#"{"clock_class":248}"#),
         &["CLASS 248 ens2fx"],
     );
-    h.msg(
+    let _ = h.msg(
         8.0,
         &j("clock_class", "ens2fx", r#"{"clock_class":248}"#),
         &[],
     );
-    h.msg(
+    let _ = h.msg(
         9.0,
         &j("clock_class", "ens2fx", r#"{"clock_class":6}"#),
         &["CLASS 6 ens2fx"],
     );
     // Class 0 is "no class", as for log lines.
-    h.msg(
+    let _ = h.msg(
         9.5,
         &j("clock_class", "ens3fx", r#"{"clock_class":0}"#),
         &[],
     );
-    h.msg(
+    let _ = h.msg(
         10.0,
         &j(
             "gnss_state",
@@ -146,7 +146,7 @@ fn states_publish_on_change_only_and_no_threshold_logic_runs() {
         ),
         &["GNSS SYNCHRONIZED (1) fix 5"],
     );
-    h.msg(
+    let _ = h.msg(
         11.0,
         &j(
             "gnss_state",
@@ -155,22 +155,22 @@ fn states_publish_on_change_only_and_no_threshold_logic_runs() {
         ),
         &[],
     );
-    h.msg(
+    let _ = h.msg(
         12.0,
         &j("gnss_state", "ens1fx", r#"{"state":"FAILURE_NOFIX"}"#),
         &["GNSS FAILURE-NOFIX (0) fix 0"],
     );
-    h.msg(
+    let _ = h.msg(
         13.0,
         &j("synce_state", "synce1/ens7f0", &state("LOCKED")),
         &["SYNCE synce1/ens7f0 LOCKED"],
     );
-    h.msg(
+    let _ = h.msg(
         14.0,
         &j("synce_state", "synce1/ens7f0", &state("LOCKED")),
         &[],
     );
-    h.msg(
+    let _ = h.msg(
         15.0,
         &j(
             "synce_clock_quality",
@@ -179,7 +179,7 @@ fn states_publish_on_change_only_and_no_threshold_logic_runs() {
         ),
         &["SYNCE-QL synce1/ens7f0/Ql 1 32"],
     );
-    h.msg(
+    let _ = h.msg(
         16.0,
         &j(
             "synce_clock_quality",
@@ -188,7 +188,7 @@ fn states_publish_on_change_only_and_no_threshold_logic_runs() {
         ),
         &[],
     );
-    h.msg(
+    let _ = h.msg(
         17.0,
         &j("synce_clock_quality", "synce1/ens7f0", r#"{"ql":1}"#),
         &["SYNCE-QL synce1/ens7f0/Ql 1 255"],
@@ -297,27 +297,27 @@ fn metrics_of_json_states() {
 #[test]
 fn sync_state_is_computed_until_the_daemon_sends_it() {
     let mut h = H::new(NodeConfig::default());
-    h.msg(
+    let _ = h.msg(
         0.0,
         &j("ptp_state", "ens2fx", &state("LOCKED")),
         &["E1 ens2fx LOCKED (0)", "SYNC LOCKED"],
     );
-    h.msg(
+    let _ = h.msg(
         0.1,
         &j("ptp_state", "ens7fx", &state("HOLDOVER")),
         &["E1 ens7fx HOLDOVER (0)", "SYNC HOLDOVER"],
     );
-    h.msg(
+    let _ = h.msg(
         0.2,
         &j("os_clock_state", "", &state("FREERUN")),
         &["E3 FREERUN (0)", "SYNC FREERUN"],
     );
-    h.msg(
+    let _ = h.msg(
         0.3,
         &j("os_clock_state", "", &state("LOCKED")),
         &["E3 LOCKED (0)", "SYNC HOLDOVER"],
     );
-    h.msg(
+    let _ = h.msg(
         0.4,
         &j("ptp_state", "ens7fx", &state("LOCKED")),
         &["E1 ens7fx LOCKED (0)", "SYNC LOCKED"],
@@ -331,25 +331,25 @@ fn sync_state_is_computed_until_the_daemon_sends_it() {
     assert!(fx
         .items
         .contains(&Effect::PersistSyncState(SyncState::Holdover)));
-    h.msg(1.1, &j("sync_state", "", &state("HOLDOVER")), &[]);
-    h.msg(
+    let _ = h.msg(1.1, &j("sync_state", "", &state("HOLDOVER")), &[]);
+    let _ = h.msg(
         2.0,
         &j("ptp_state", "ens2fx", &state("FREERUN")),
         &["E1 ens2fx FREERUN (0)"],
     );
-    h.msg(
+    let _ = h.msg(
         3.0,
         &j("sync_state", "", &state("FREERUN")),
         &["SYNC FREERUN"],
     );
     // The persisted value counts as published.
     let mut h = H::with_last(NodeConfig::default(), Some(SyncState::Locked));
-    h.msg(
+    let _ = h.msg(
         0.0,
         &j("ptp_state", "ens2fx", &state("LOCKED")),
         &["E1 ens2fx LOCKED (0)"],
     );
-    h.msg(1.0, &j("sync_state", "", &state("LOCKED")), &[]);
+    let _ = h.msg(1.0, &j("sync_state", "", &state("LOCKED")), &[]);
     assert_eq!(
         values(&h.e.snapshot(), Resource::SyncState),
         ["sync/sync-status/sync-state=LOCKED"]
@@ -359,37 +359,37 @@ fn sync_state_is_computed_until_the_daemon_sends_it() {
 #[test]
 fn cache_clear_forgets_every_json_state() {
     let mut h = H::new(NodeConfig::default());
-    h.msg(
+    let _ = h.msg(
         0.0,
         &j("ptp_state", "ens2fx", &state("LOCKED")),
         &["E1 ens2fx LOCKED (0)", "SYNC LOCKED"],
     );
-    h.msg(
+    let _ = h.msg(
         0.1,
         &j("os_clock_state", "", &state("LOCKED")),
         &["E3 LOCKED (0)"],
     );
-    h.msg(
+    let _ = h.msg(
         0.2,
         &j("clock_class", "ens2fx", r#"{"clock_class":6}"#),
         &["CLASS 6 ens2fx"],
     );
-    h.msg(
+    let _ = h.msg(
         0.3,
         &j("gnss_state", "ens1fx", &state("SYNCHRONIZED")),
         &["GNSS SYNCHRONIZED (0) fix 0"],
     );
-    h.msg(
+    let _ = h.msg(
         0.4,
         &j("synce_state", "synce1/ens7f0", &state("LOCKED")),
         &["SYNCE synce1/ens7f0 LOCKED"],
     );
-    h.msg(
+    let _ = h.msg(
         0.5,
         &j("synce_clock_quality", "synce1/ens7f0", r#"{"ql":1}"#),
         &["SYNCE-QL synce1/ens7f0/Ql 1 255"],
     );
-    h.msg(0.6, &j("sync_state", "", &state("LOCKED")), &[]);
+    let _ = h.msg(0.6, &j("sync_state", "", &state("LOCKED")), &[]);
     for r in Resource::V2 {
         assert!(h.e.snapshot().values(r).is_some(), "{r:?} before");
     }
@@ -401,7 +401,7 @@ fn cache_clear_forgets_every_json_state() {
     }
     // Replayed states are published again; the sync-state was persisted
     // as LOCKED and is not repeated.
-    h.msg(
+    let _ = h.msg(
         2.0,
         &j("ptp_state", "ens2fx", &state("LOCKED")),
         &["E1 ens2fx LOCKED (0)"],
@@ -411,7 +411,7 @@ fn cache_clear_forgets_every_json_state() {
         ["sync/sync-status/sync-state=LOCKED"]
     );
     // The sync-state is computed again until a new sync_state arrives.
-    h.msg(
+    let _ = h.msg(
         3.0,
         &j("ptp_state", "ens2fx", &state("FREERUN")),
         &["E1 ens2fx FREERUN (0)", "SYNC FREERUN"],
@@ -444,7 +444,7 @@ fn event_time_is_the_message_time_stamp_or_now() {
 #[test]
 fn both_protocols_for_one_resource_warn_once_and_json_wins() {
     let mut h = H::oc();
-    h.expect(
+    let _ = h.expect(
         0.0,
         &k1("ptp4l.0.config", 3, "s2"),
         &["E1 ens2fx LOCKED (3)", "SYNC LOCKED"],
@@ -498,7 +498,7 @@ fn both_protocols_for_one_resource_warn_once_and_json_wins() {
     // After cache_clear the log-derived states are visible again (the node
     // sync-state follows them at once), and a second conflict on the same
     // resource is not reported again.
-    h.msg(
+    let _ = h.msg(
         7.0,
         r#"{"version":1,"type":"cache_clear"}"#,
         &["SYNC FREERUN"],
@@ -543,7 +543,7 @@ fn json_wins_for_gnss_class_and_synce() {
         ),
     ];
     // Clock class events need a main clock alias on the log side.
-    h.fx(0.0, &k1("ptp4l.0.config", 3, "s2"));
+    let _ = h.fx(0.0, &k1("ptp4l.0.config", 3, "s2"));
     for (t, (json, log, r)) in rows.iter().enumerate() {
         let t = t as f64 + 1.0;
         let fx = h.json_fx(t, json);
@@ -567,7 +567,7 @@ fn json_wins_for_gnss_class_and_synce() {
 #[test]
 fn json_states_survive_a_cmd_restart_of_a_log_connection() {
     let mut h = H::oc();
-    h.msg(
+    let _ = h.msg(
         0.0,
         &j("ptp_state", "ens9fx", &state("LOCKED")),
         &["E1 ens9fx LOCKED (0)", "SYNC LOCKED"],
@@ -577,7 +577,7 @@ fn json_states_survive_a_cmd_restart_of_a_log_connection() {
         values(&h.e.snapshot(), Resource::LockState),
         ["ens9fx/master=LOCKED", "ens9fx/master=0"]
     );
-    h.msg(2.0, &j("ptp_state", "ens9fx", &state("LOCKED")), &[]);
+    let _ = h.msg(2.0, &j("ptp_state", "ens9fx", &state("LOCKED")), &[]);
 }
 
 /// The event of one message equals, value for value and byte for byte,
@@ -636,7 +636,7 @@ fn json_events_equal_log_derived_events() {
     }
     // Clock class: after the clock has a state (the push names its alias).
     let mut a = H::new(cfg());
-    a.fx(0.0, &k1("ptp4l.0.config", -3, "s2"));
+    let _ = a.fx(0.0, &k1("ptp4l.0.config", -3, "s2"));
     let from_log = first(&a.fx(1.0, &k4("ptp4l.0.config", 6)), Resource::ClockClass);
     let mut b = H::new(cfg());
     let from_json = first(
@@ -802,7 +802,7 @@ fn current_state_events_and_placeholders_convert() {
     let msgs = to_daemon_messages(&data, at(1.0).wall);
     let mut e = Engine::new(NODE, None);
     for m in &msgs {
-        e.on_message(m, at(2.0));
+        let _ = e.on_message(m, at(2.0));
     }
     assert_eq!(
         e.snapshot().values(Resource::LockState),

@@ -119,7 +119,7 @@ impl H {
     }
     pub fn with_last(cfg: NodeConfig, last: Option<SyncState>) -> H {
         let mut e = Engine::new(NODE, last);
-        e.on_config(cfg);
+        let _ = e.on_config(cfg);
         H { e, base: 0.0 }
     }
     /// One OC file `ptp4l.0.config` with port `ens2f0`.

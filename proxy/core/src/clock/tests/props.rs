@@ -135,7 +135,7 @@ proptest! {
     #[test]
     fn random_sequences(steps in proptest::collection::vec((0u64..2500, line_strategy()), 1..120)) {
         let mut e = Engine::new(NODE, None);
-        e.on_config(prop_node());
+        let _ = e.on_config(prop_node());
         let mut c = Checker { inv: Invariants::new(), hold_since: HashMap::new() };
         let mut t_ms = 0u64;
         for (gap, line) in &steps {

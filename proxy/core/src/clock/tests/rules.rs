@@ -232,18 +232,18 @@ fn s7_dual_nic_deadlines() {
         ],
         vec![settings("nic1", 5), settings("nic2", 8)],
     ));
-    h.expect(
+    let _ = h.expect(
         0.0,
         &k1("ptp4l.0.config", 1, "s2"),
         &["E1 ens2fx LOCKED (1)", "SYNC LOCKED"],
     );
-    h.expect(
+    let _ = h.expect(
         0.1,
         &k1("ptp4l.1.config", 2, "s2"),
         &["E1 ens7fx LOCKED (2)"],
     );
-    h.expect(0.2, &k6("ptp4l.0.config", 3, "s2"), &["E3 LOCKED (3)"]);
-    h.expect(
+    let _ = h.expect(0.2, &k6("ptp4l.0.config", 3, "s2"), &["E3 LOCKED (3)"]);
+    let _ = h.expect(
         1.0,
         &k3(
             "ptp4l.1.config",
@@ -253,7 +253,7 @@ fn s7_dual_nic_deadlines() {
         ),
         &["E1 ens7fx HOLDOVER (2)", "SYNC HOLDOVER"],
     );
-    h.expect(
+    let _ = h.expect(
         2.0,
         &k3(
             "ptp4l.0.config",
@@ -280,7 +280,7 @@ fn s5_2_death() {
     let mut h = oc_in(None);
     assert!(h.line(1.0, &k5("ptp4l", C0, 0)).is_empty(), "no alias yet");
     let mut h = oc_in(Some(SyncState::Holdover));
-    h.expect(
+    let _ = h.expect(
         1.0,
         &k5("ptp4l", C0, 0),
         &["E1 ens2fx FREERUN (-9999999999999999)", "SYNC FREERUN"],
@@ -289,7 +289,7 @@ fn s5_2_death() {
     // ts2phc-driven: ts2phc death.
     let mut h = H::oc();
     h.line(0.0, &k8("ens2f0", 1, "s2", true));
-    h.expect(
+    let _ = h.expect(
         1.0,
         &k5("ts2phc", "ts2phc.0.config", 0),
         &["E1 ens2fx FREERUN (-9999999999999999)", "SYNC FREERUN"],
@@ -351,7 +351,7 @@ fn s6_non_slave_port_fault_harmless() {
             "SLAVE to LISTENING on ANNOUNCE_RECEIPT_TIMEOUT_EXPIRES",
         ),
     );
-    h.expect(
+    let _ = h.expect(
         0.1,
         &k1(C0, 5, "s2"),
         &["E1 ens2fx LOCKED (5)", "SYNC LOCKED"],
@@ -362,7 +362,7 @@ fn s6_non_slave_port_fault_harmless() {
         &[],
     );
     assert_eq!(sets(&fx, Family::InterfaceRole), vec![3.0]);
-    h.expect(
+    let _ = h.expect(
         1.5,
         &k3(C0, 2, "ens2f1", "FAULTY to LISTENING on INIT_COMPLETE"),
         &[],
@@ -370,7 +370,7 @@ fn s6_non_slave_port_fault_harmless() {
     // Master port fault.
     let mut h = H::new(node(vec![file(C0, "bc", &["ens2f0", "ens2f1:M"])], vec![]));
     h.line(0.1, &k1(C0, 5, "s2"));
-    h.expect(
+    let _ = h.expect(
         1.0,
         &k3(C0, 2, "ens2f1", "MASTER to FAULTY on FAULT_DETECTED"),
         &[],
@@ -389,18 +389,18 @@ fn s6_non_slave_port_fault_harmless() {
         ),
     );
     h.line(0.1, &k1(C0, 5, "s2"));
-    h.expect(
+    let _ = h.expect(
         1.0,
         &k3(C0, 1, "ens2f0", "SLAVE to FAULTY on FAULT_DETECTED"),
         &["E1 ens2fx HOLDOVER (5)", "SYNC HOLDOVER"],
     );
-    h.expect(
+    let _ = h.expect(
         1.1,
         &k3(C0, 2, "ens2f1", "LISTENING to SLAVE on RS_SLAVE"),
         &[],
     );
-    h.expect(1.2, &k1(C0, 500, "s2"), &[]);
-    h.expect(
+    let _ = h.expect(1.2, &k1(C0, 500, "s2"), &[]);
+    let _ = h.expect(
         1.3,
         &k1(C0, 5, "s2"),
         &["E1 ens2fx LOCKED (5)", "SYNC LOCKED"],
@@ -415,7 +415,7 @@ fn s6_non_slave_port_fault_harmless() {
             "SLAVE to MASTER on ANNOUNCE_RECEIPT_TIMEOUT_EXPIRES",
         ),
     );
-    h.expect(
+    let _ = h.expect(
         2.5,
         &k3(C0, 2, "ens2f1", "MASTER to FAULTY on FAULT_DETECTED"),
         &[],
@@ -435,7 +435,7 @@ fn s6_uncalibrated_to_slave_does_not_end_holdover() {
             "SLAVE to UNCALIBRATED on SYNCHRONIZATION_FAULT",
         ),
     );
-    h.expect(
+    let _ = h.expect(
         2.0,
         &k3(
             C0,
@@ -449,17 +449,17 @@ fn s6_uncalibrated_to_slave_does_not_end_holdover() {
     h.expire(6.0, &["E1 ens2fx FREERUN (5)", "SYNC FREERUN"]);
     // From FREERUN the hint enters HOLDOVER again; LISTENING to SLAVE
     // does not end it.
-    h.expect(
+    let _ = h.expect(
         7.0,
         &k3(C0, 1, "ens2f0", "SLAVE to FAULTY on FAULT_DETECTED"),
         &["E1 ens2fx HOLDOVER (5)", "SYNC HOLDOVER"],
     );
-    h.expect(
+    let _ = h.expect(
         7.5,
         &k3(C0, 1, "ens2f0", "FAULTY to LISTENING on INIT_COMPLETE"),
         &[],
     );
-    h.expect(
+    let _ = h.expect(
         7.6,
         &k3(C0, 1, "ens2f0", "LISTENING to SLAVE on RS_SLAVE"),
         &[],
@@ -479,7 +479,7 @@ fn s6_tbc_and_tgm_ports() {
     let mut h = H::new(cfg);
     let fx = h.expect(0.0, &k1(C0, 5, "s2"), &[]);
     assert_eq!(sets(&fx, Family::ClockState), vec![1.0]);
-    h.expect(
+    let _ = h.expect(
         0.5,
         "T-BC[1757601713]:[ts2phc.0.config] ens4f0 offset -1 T-BC-STATUS s2",
         &["E1 ens4fx LOCKED (-1)", "SYNC LOCKED"],
@@ -498,7 +498,7 @@ fn s6_tbc_and_tgm_ports() {
         &k3(C0, 1, "ens4f0", "FAULTY to LISTENING on INIT_COMPLETE"),
     );
     h.line(1.6, &k3(C0, 1, "ens4f0", "LISTENING to SLAVE on RS_SLAVE"));
-    h.expect(2.0, &k1_nodelay(C0, 5, "s2"), &[]);
+    let _ = h.expect(2.0, &k1_nodelay(C0, 5, "s2"), &[]);
     assert_eq!(h.deadline(), None);
     // T-GM: roles only.
     let mut h = H::new(node(vec![file(C0, "tgm", &["ens1f0"])], vec![]));
@@ -540,25 +540,25 @@ fn s8_e3_table() {
     // Recompute on E1 change without a new K6 line (phc2sys -a silent).
     let mut h = oc_in(Some(Locked));
     h.line(0.5, &k6(C0, 7, "s2"));
-    h.expect(
+    let _ = h.expect(
         1.0,
         &k1(C0, 5, "s0"),
         &["E1 ens2fx FREERUN (5)", "E3 FREERUN (7)", "SYNC FREERUN"],
     );
-    h.expect(
+    let _ = h.expect(
         2.0,
         &k1(C0, 5, "s2"),
         &["E1 ens2fx LOCKED (5)", "E3 LOCKED (7)", "SYNC LOCKED"],
     );
     // Deaths: phc2sys → P FREERUN dead offset until the next K6 line.
-    h.expect(
+    let _ = h.expect(
         3.0,
         &k5("phc2sys", C0, 0),
         &["E3 FREERUN (-9999999999999999)", "SYNC FREERUN"],
     );
-    h.expect(4.0, &k6(C0, 7, "s2"), &["E3 LOCKED (7)", "SYNC LOCKED"]);
+    let _ = h.expect(4.0, &k6(C0, 7, "s2"), &["E3 LOCKED (7)", "SYNC LOCKED"]);
     // ptp4l death: both.
-    h.expect(
+    let _ = h.expect(
         5.0,
         &k5("ptp4l", C0, 0),
         &[
@@ -580,7 +580,7 @@ fn s8_ptp_ha_candidate() {
         vec![],
     ));
     h.line(0.0, &k1(C0, 500, "s0"));
-    h.expect(1.0, &k6("phc2sys.2.config", 3, "s2"), &["E3 LOCKED (3)"]);
+    let _ = h.expect(1.0, &k6("phc2sys.2.config", 3, "s2"), &["E3 LOCKED (3)"]);
     let fx = h.fx(
         2.0,
         "phc2sys[1710435400]:[phc2sys.2.config] ptp_ha_profile profile1 state 1",
@@ -601,28 +601,28 @@ fn s9_chronyd_owns_e3() {
         vec![0.0],
         "phc2sys metric only"
     );
-    h.expect(
+    let _ = h.expect(
         1.0,
         "chronyd[1234][chronyd.0.config]: Selected source 192.168.1.1",
         &["E3 LOCKED (0)"],
     );
-    h.expect(2.0, &k5("phc2sys", C0, 0), &[]);
-    h.expect(
+    let _ = h.expect(2.0, &k5("phc2sys", C0, 0), &[]);
+    let _ = h.expect(
         2.5,
         &k5("ptp4l", C0, 0),
         &["E1 ens2fx FREERUN (-9999999999999999)", "SYNC FREERUN"],
     );
-    h.expect(
+    let _ = h.expect(
         3.0,
         "chronyd[1234][chronyd.0.config]: Can't synchronise: no selectable sources",
         &["E3 FREERUN (0)"],
     );
-    h.expect(
+    let _ = h.expect(
         3.5,
         "chronyd[1000000800]: [chronyd.0.config] Selected source 192.168.1.1",
         &["E3 LOCKED (0)"],
     );
-    h.expect(
+    let _ = h.expect(
         4.0,
         &k5("chronyd", "chronyd.0.config", 0),
         &["E3 FREERUN (0)"],
@@ -630,12 +630,12 @@ fn s9_chronyd_owns_e3() {
     // chronyd seen without a failover profile makes it the owner too.
     let mut h = H::oc();
     h.line(0.0, &k6(C0, 7, "s2"));
-    h.expect(
+    let _ = h.expect(
         1.0,
         "chronyd[1234][chronyd.0.config]: Can't synchronise: no selectable sources",
         &["E3 FREERUN (0)", "SYNC FREERUN"],
     );
-    h.expect(2.0, &k6(C0, 7, "s2"), &[]);
+    let _ = h.expect(2.0, &k6(C0, 7, "s2"), &[]);
 }
 
 /// §10 clock class.
@@ -645,29 +645,29 @@ fn s10_clock_class() {
     let fx = h.expect(0.0, &k4(C0, 0), &[]);
     assert_eq!(sets(&fx, Family::ClockClass), vec![0.0]);
     // No alias yet: first SLAVE port.
-    h.expect(1.0, &k4(C0, 248), &["CLASS 248 ens7fx"]);
-    h.expect(
+    let _ = h.expect(1.0, &k4(C0, 248), &["CLASS 248 ens7fx"]);
+    let _ = h.expect(
         1.5,
         "ptp4l[1000000600]:[ptp4l.0.config] CLOCK_CLASS_CHANGE 248.000000",
         &[],
     );
-    h.expect(2.0, &k4(C0, 0), &[]);
-    h.expect(2.5, &k4(C0, 248), &[]);
-    h.expect(
+    let _ = h.expect(2.0, &k4(C0, 0), &[]);
+    let _ = h.expect(2.5, &k4(C0, 248), &[]);
+    let _ = h.expect(
         3.0,
         &k1(C0, 5, "s2"),
         &["E1 ens7fx LOCKED (5)", "SYNC LOCKED"],
     );
     // 248 does not imply FREERUN, and class lines never change state.
-    h.expect(4.0, &k4(C0, 6), &["CLASS 6 ens7fx"]);
-    h.expect(5.0, &k4(C0, 248), &["CLASS 248 ens7fx"]);
+    let _ = h.expect(4.0, &k4(C0, 6), &["CLASS 6 ens7fx"]);
+    let _ = h.expect(5.0, &k4(C0, 248), &["CLASS 248 ens7fx"]);
     assert!(h.line(6.0, &k1(C0, 6, "s2")).is_empty());
     // No SLAVE port: first interface.
     let mut h = H::new(node(
         vec![file(C0, "gm", &["ens1f0:M", "ens2f0:M"])],
         vec![],
     ));
-    h.expect(
+    let _ = h.expect(
         0.0,
         "ptp4l[1757326382]:[ts2phc.0.config] CLOCK_CLASS_CHANGE 6",
         &["CLASS 6 ens1fx"],
@@ -676,7 +676,7 @@ fn s10_clock_class() {
     let mut h = H::new(node(vec![file(C0, "gm", &["ens1f0:M"])], vec![]));
     h.line(0.0, &k8("ens7f0", 1, "s2", false));
     h.line(0.1, &k8("ens2f0", 1, "s2", false));
-    h.expect(1.0, &k4(C0, 7), &["CLASS 7 ens7fx"]);
+    let _ = h.expect(1.0, &k4(C0, 7), &["CLASS 7 ens7fx"]);
 }
 
 /// §11 GNSS values and de-duplication on the value (§19).
@@ -689,11 +689,11 @@ fn s11_gnss() {
     let fx = h.expect(0.0, &g(5, 3, "s2"), &["GNSS SYNCHRONIZED (3) fix 5"]);
     assert_eq!(sets(&fx, Family::GnssStatus), vec![5.0]);
     assert_eq!(sets(&fx, Family::ClockState), vec![1.0]);
-    h.expect(1.0, &g(4, 9, "s2"), &[]);
-    h.expect(2.0, &g(3, 9, "s0"), &["GNSS ACQUIRING-SYNC (9) fix 3"]);
-    h.expect(3.0, &g(1, 9, "s1"), &[]);
-    h.expect(4.0, &g(0, 0, "s0"), &["GNSS FAILURE-NOFIX (0) fix 0"]);
-    h.expect(5.0, &g(2, 0, "s0"), &["GNSS ACQUIRING-SYNC (0) fix 2"]);
+    let _ = h.expect(1.0, &g(4, 9, "s2"), &[]);
+    let _ = h.expect(2.0, &g(3, 9, "s0"), &["GNSS ACQUIRING-SYNC (9) fix 3"]);
+    let _ = h.expect(3.0, &g(1, 9, "s1"), &[]);
+    let _ = h.expect(4.0, &g(0, 0, "s0"), &["GNSS FAILURE-NOFIX (0) fix 0"]);
+    let _ = h.expect(5.0, &g(2, 0, "s0"), &["GNSS ACQUIRING-SYNC (0) fix 2"]);
     // GNSS never enters the sync-state.
     assert!(h.e.snapshot().values(Resource::SyncState).is_none());
 }
@@ -706,12 +706,12 @@ fn s12_tgm() {
         vec![],
     ));
     // Before K12: ts2phc-driven with thresholds and timer.
-    h.expect(
+    let _ = h.expect(
         0.0,
         &k8("ens1f0", 1, "s2", false),
         &["E1 ens1fx LOCKED (1)", "SYNC LOCKED"],
     );
-    h.expect(
+    let _ = h.expect(
         0.5,
         &k8("ens1f0", 1, "s2", true),
         &["E1 ens1fx HOLDOVER (1)", "SYNC HOLDOVER"],
@@ -719,21 +719,21 @@ fn s12_tgm() {
     assert_eq!(h.deadline(), Some(5.5));
     // First K12: authority; timer cancelled; last published value carries over
     // (HOLDOVER → HOLDOVER publishes nothing). No DPLL yet: 99999999999.
-    h.expect(1.0, "GM[1]:[ts2phc.0.config] ens1f0 T-GM-STATUS s1", &[]);
+    let _ = h.expect(1.0, "GM[1]:[ts2phc.0.config] ens1f0 T-GM-STATUS s1", &[]);
     assert_eq!(h.deadline(), None);
-    h.expect(
+    let _ = h.expect(
         2.0,
         "GM[1]:[ts2phc.0.config] ens1f0 T-GM-STATUS s0",
         &["E1 ens1fx FREERUN (99999999999)", "SYNC FREERUN"],
     );
-    h.expect(2.5, "GM[1]:[ts2phc.0.config] ens1f0 T-GM-STATUS s0", &[]);
+    let _ = h.expect(2.5, "GM[1]:[ts2phc.0.config] ens1f0 T-GM-STATUS s0", &[]);
     // DPLL offset of the same interface is used; follower NIC lines metrics only.
-    h.expect(3.0, "dpll[1]:[ts2phc.0.config] ens1f0 frequency_status 3 offset 17 phase_status 3 pps_status 1 s2", &[]);
-    h.expect(3.0, "dpll[1]:[ts2phc.0.config] ens7f0 frequency_status 3 offset 99 phase_status 3 pps_status 1 s2", &[]);
-    h.expect(3.5, &k8("ens7f0", 1000, "s0", false), &[]);
-    h.expect(3.6, &k8("ens1f0", 1000, "s0", false), &[]);
+    let _ = h.expect(3.0, "dpll[1]:[ts2phc.0.config] ens1f0 frequency_status 3 offset 17 phase_status 3 pps_status 1 s2", &[]);
+    let _ = h.expect(3.0, "dpll[1]:[ts2phc.0.config] ens7f0 frequency_status 3 offset 99 phase_status 3 pps_status 1 s2", &[]);
+    let _ = h.expect(3.5, &k8("ens7f0", 1000, "s0", false), &[]);
+    let _ = h.expect(3.6, &k8("ens1f0", 1000, "s0", false), &[]);
     assert_eq!(h.deadline(), None);
-    h.expect(
+    let _ = h.expect(
         4.0,
         "GM[1]:[ts2phc.0.config] ens1f0 T-GM-STATUS s2",
         &["E1 ens1fx LOCKED (17)", "SYNC LOCKED"],
@@ -741,7 +741,7 @@ fn s12_tgm() {
     // ts2phc death under T-GM: metrics only, waits for the daemon.
     let fx = h.expect(5.0, &k5("ts2phc", "ts2phc.0.config", 0), &[]);
     assert!(sets(&fx, Family::ClockState).iter().all(|v| *v == 0.0));
-    h.expect(
+    let _ = h.expect(
         6.0,
         "GM[1]:[ts2phc.0.config] ens1f0 T-GM-STATUS s0",
         &["E1 ens1fx FREERUN (17)", "SYNC FREERUN"],
@@ -757,30 +757,30 @@ fn s13_tbc() {
     );
     cfg.profiles[0].tbc = true;
     let mut h = H::new(cfg);
-    h.expect(
+    let _ = h.expect(
         0.0,
         "T-BC[1]:[ts2phc.0.config] ens4f0 offset 99999999999 T-BC-STATUS s0",
         &["E1 ens4fx FREERUN (99999999999)", "SYNC FREERUN"],
     );
-    h.expect(
+    let _ = h.expect(
         1.0,
         "T-BC[1]:[ptp4l.0.config] ens4f0  offset  55 T-BC-STATUS s2",
         &["E1 ens4fx LOCKED (55)", "SYNC LOCKED"],
     );
-    h.expect(
+    let _ = h.expect(
         1.5,
         "T-BC[1]:[ptp4l.0.config] ens4f0  offset  3 T-BC-STATUS s2",
         &[],
     );
-    h.expect(2.0, &k1(C0, 5000, "s0"), &[]);
-    h.expect(2.5, &k6(C0, 3, "s2"), &["E3 LOCKED (3)"]);
-    h.expect(
+    let _ = h.expect(2.0, &k1(C0, 5000, "s0"), &[]);
+    let _ = h.expect(2.5, &k6(C0, 3, "s2"), &["E3 LOCKED (3)"]);
+    let _ = h.expect(
         3.0,
         "T-BC[1]:[ts2phc.0.config] ens4f0 offset 0 T-BC-STATUS s1",
         &["E1 ens4fx HOLDOVER (0)", "E3 HOLDOVER (3)", "SYNC HOLDOVER"],
     );
     assert_eq!(h.deadline(), None, "never a proxy timer for T-BC");
-    h.expect(
+    let _ = h.expect(
         4.0,
         &k5("ptp4l", C0, 0),
         &[
@@ -789,7 +789,7 @@ fn s13_tbc() {
             "SYNC FREERUN",
         ],
     );
-    h.expect(
+    let _ = h.expect(
         5.0,
         "T-BC[1]:[ts2phc.0.config] ens4f0 offset -1 T-BC-STATUS s2",
         &["E1 ens4fx LOCKED (-1)"],
@@ -797,13 +797,13 @@ fn s13_tbc() {
     // A T-BC status line turns an OC profile into T-BC (§2.3).
     let mut h = oc_in(Some(SyncState::Holdover));
     h.base = 10.0;
-    h.expect(
+    let _ = h.expect(
         1.0,
         "T-BC[1]:[ptp4l.0.config] ens2f0 offset 5 T-BC-STATUS s1",
         &[],
     );
     assert_eq!(h.deadline(), None, "timer of previous main clock cancelled");
-    h.expect(2.0, &k1(C0, 5, "s2"), &[]);
+    let _ = h.expect(2.0, &k1(C0, 5, "s2"), &[]);
 }
 
 /// §14 SyncE: events only on a change.
@@ -818,13 +818,13 @@ fn s14_synce() {
     let ql = |ext: &str, q: &str| {
         format!("synce4l[1]:[synce4l.0.config] ens7f0 clock_quality PRTC device synce1 {ext}network_option 2 ql {q} s2")
     };
-    h.expect(
+    let _ = h.expect(
         0.0,
         &st("EEC_LOCKED", "s2"),
         &["SYNCE synce1/ens7f0 LOCKED"],
     );
-    h.expect(1.0, &st("EEC_LOCKED", "s2"), &[]);
-    h.expect(
+    let _ = h.expect(1.0, &st("EEC_LOCKED", "s2"), &[]);
+    let _ = h.expect(
         2.0,
         &st("EEC_HOLDOVER", "s1"),
         &["SYNCE synce1/ens7f0 HOLDOVER"],
@@ -835,9 +835,9 @@ fn s14_synce() {
         &["SYNCE-QL synce1/ens7f0/Ql 1 32"],
     );
     assert_eq!(sets(&fx, Family::SynceClockQuality), vec![33.0]);
-    h.expect(4.0, &ql("ext_ql 0x20 ", "0x1"), &[]);
-    h.expect(5.0, &ql("", "0x1"), &["SYNCE-QL synce1/ens7f0/Ql 1 255"]);
-    h.expect(6.0, &ql("", "0x2"), &["SYNCE-QL synce1/ens7f0/Ql 2 255"]);
+    let _ = h.expect(4.0, &ql("ext_ql 0x20 ", "0x1"), &[]);
+    let _ = h.expect(5.0, &ql("", "0x1"), &["SYNCE-QL synce1/ens7f0/Ql 1 255"]);
+    let _ = h.expect(6.0, &ql("", "0x2"), &["SYNCE-QL synce1/ens7f0/Ql 2 255"]);
     assert!(h.e.snapshot().values(Resource::SyncState).is_none());
 }
 
@@ -879,8 +879,8 @@ fn s16_sync_state() {
         node(vec![file(C0, "oc", &["ens2f0"])], vec![]),
         Some(SyncState::Freerun),
     );
-    h.expect(0.0, &k1(C0, 500, "s0"), &["E1 ens2fx FREERUN (500)"]);
-    h.expect(
+    let _ = h.expect(0.0, &k1(C0, 500, "s0"), &["E1 ens2fx FREERUN (500)"]);
+    let _ = h.expect(
         1.0,
         &k1(C0, 5, "s2"),
         &["E1 ens2fx LOCKED (5)", "SYNC LOCKED"],
@@ -940,12 +940,12 @@ fn s4_ordering_and_snapshot() {
 #[test]
 fn s2_3_type_change_carries_published_value() {
     let mut h = H::new(node(vec![file(C0, "gm", &["ens1f0:M"])], vec![]));
-    h.expect(
+    let _ = h.expect(
         0.0,
         &k8("ens1f0", 1, "s2", false),
         &["E1 ens1fx LOCKED (1)", "SYNC LOCKED"],
     );
-    h.expect(1.0, "GM[1]:[ts2phc.0.config] ens1f0 T-GM-STATUS s2", &[]);
+    let _ = h.expect(1.0, "GM[1]:[ts2phc.0.config] ens1f0 T-GM-STATUS s2", &[]);
 }
 
 /// CMD RESTART keeps the last sync-state, resets everything else.
@@ -960,10 +960,11 @@ fn cmd_restart_keeps_sync_state() {
     let fx = h.fx(2.0, "CMD RESTART");
     assert!(fx.items.contains(&Effect::Metric(MetricOp::ClearPtp)));
     assert_eq!(h.deadline(), None);
-    h.e.on_config(node(vec![file(C0, "oc", &["ens2f0"])], vec![]));
+    let _ =
+        h.e.on_config(node(vec![file(C0, "oc", &["ens2f0"])], vec![]));
     // Last published lock value is unset again; sync-state HOLDOVER kept.
-    h.expect(3.0, &k1_nodelay(C0, 5, "s2"), &["E1 ens2fx HOLDOVER (5)"]);
-    h.expect(3.5, &k4(C0, 6), &["CLASS 6 ens2fx"]);
+    let _ = h.expect(3.0, &k1_nodelay(C0, 5, "s2"), &["E1 ens2fx HOLDOVER (5)"]);
+    let _ = h.expect(3.5, &k4(C0, 6), &["CLASS 6 ens2fx"]);
 }
 
 /// Lines of unknown or invalid configurations are rejected (and want the
@@ -987,4 +988,33 @@ fn unknown_config_rejected() {
         h.fx(0.0, &k5("ptp4l", "ptp4l.0.config", 1)).result,
         LineResult::Parsed
     );
+}
+
+/// socket-and-lines.md §1.5: a replayed port line (level suffix kept) is
+/// handled as a role change only; a stale `SLAVE to FAULTY` replayed after
+/// live data moves no state, and the live line of the same transition does.
+#[test]
+fn s6_replayed_port_lines_change_roles_only() {
+    for state in [SyncState::Locked, SyncState::Freerun] {
+        let mut h = oc_in(Some(state));
+        let replayed = "ptp4l[100.000]: [ptp4l.0.config:5] port 1 (ens2f0): SLAVE to FAULTY on FAULT_DETECTED (FT_UNSPECIFIED)";
+        let fx = h.fx(1.0, replayed);
+        assert!(fx.events().next().is_none(), "{state:?}: {:?}", shown(&fx));
+        assert_eq!(sets(&fx, Family::InterfaceRole), vec![3.0], "role stored");
+        assert_eq!(h.deadline(), None);
+        // Back to SLAVE (replayed too), then the live fault: HOLDOVER.
+        let _ = h.fx(
+            2.0,
+            "ptp4l[100.000]: [ptp4l.0.config:5] port 1 (ens2f0): UNCALIBRATED to SLAVE on MASTER_CLOCK_SELECTED",
+        );
+        let fx = h.fx(
+            3.0,
+            &k3(C0, 1, "ens2f0", "SLAVE to FAULTY on FAULT_DETECTED"),
+        );
+        assert!(
+            shown(&fx).iter().any(|e| e.contains("HOLDOVER")),
+            "{state:?}: {:?}",
+            shown(&fx)
+        );
+    }
 }

@@ -11,8 +11,8 @@
 //! - [`client_tls`] — outgoing TLS (system roots, `--consumer-ca`, client
 //!   certificate) for reqwest;
 //! - [`token`], [`jwks`], [`bearer`] — JWT validation in the order of §3;
-//! - [`guard`] — the axum middleware and the `cne_api_auth_total` counter;
-//! - [`problem`] — problem+json bodies of the refusals (401/403/429/503);
+//! - [`guard`] — the axum middleware ([`protect`]), counted in
+//!   `cne_api_auth_total`; refusals are `http::Problem`s;
 //! - [`clock`] — the injectable time source of token validation;
 //! - [`endpoint_policy`] — `--endpoint-allow`;
 //! - [`settings`] — the flags as values, and loading all of it at start-up;
@@ -26,7 +26,6 @@ pub mod endpoint_policy;
 pub mod guard;
 pub mod jwks;
 pub mod pem;
-pub mod problem;
 pub mod settings;
 pub mod tls;
 pub mod token;
@@ -42,8 +41,7 @@ pub use bearer::{AuthFailure, AuthOutcome, BearerAuth};
 pub use client_tls::{ClientTls, ClientTlsError, ClientTlsFiles, SystemRoots};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use endpoint_policy::{EndpointPolicy, PolicyError, Refusal};
-pub use guard::{failure_response, require_bearer, AuthMetrics, BearerGuard};
-pub use problem::{problem_response, too_many_subscriptions, ProblemFlavor};
+pub use guard::{protect, require_bearer, AuthCounter, BearerGuard};
 pub use settings::{
     ApiAddr, LoadError, Security, SecurityFlags, SecuritySettings, SettingsError,
     DEFAULT_MAX_SUBSCRIPTIONS,

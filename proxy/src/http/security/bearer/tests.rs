@@ -7,8 +7,8 @@ use jsonwebtoken::{EncodingKey, Header};
 use serde_json::json;
 
 use super::*;
-use crate::security::clock::ManualClock;
-use crate::security::testjwt::{jwks_of, unreachable_url, JwksServer, Signer};
+use crate::http::security::clock::ManualClock;
+use crate::http::security::testjwt::{jwks_of, unreachable_url, JwksServer, Signer};
 
 const NOW: i64 = 1_750_000_000;
 const ISSUER: &str = "https://issuer.test";

@@ -128,7 +128,7 @@ pub fn roots(path: &Path, bytes: &[u8]) -> Result<RootCertStore, PemError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::security::testpki::{rsa_pkcs1_pem, rsa_pkcs8_pem, Ca};
+    use crate::http::security::testpki::{rsa_pkcs1_pem, rsa_pkcs8_pem, Ca};
 
     fn p() -> &'static Path {
         Path::new("/x/file.pem")
@@ -140,7 +140,7 @@ mod tests {
         let leaf = ca.server(&["localhost"]);
         let chain = format!("{}{}", leaf.cert_pem, ca.cert_pem);
         assert_eq!(certificates(p(), chain.as_bytes()).expect("chain").len(), 2);
-        let provider = crate::security::crypto_provider();
+        let provider = crate::http::security::crypto_provider();
         let certs = || certificates(p(), chain.as_bytes()).expect("chain");
         let key = |pem: &str| private_key(p(), pem.as_bytes()).expect("key");
         certified_key(p(), certs(), key(&leaf.key_pem), &provider).expect("matching key");
@@ -161,7 +161,7 @@ mod tests {
     fn rsa_keys_in_pkcs8_and_pkcs1_are_read() {
         let ca = Ca::new("rsa CA");
         let leaf = ca.server_with_rsa_key(&["localhost"]);
-        let provider = crate::security::crypto_provider();
+        let provider = crate::http::security::crypto_provider();
         for key in [rsa_pkcs8_pem(), rsa_pkcs1_pem()] {
             let chain = certificates(p(), leaf.cert_pem.as_bytes()).expect("chain");
             let key = private_key(p(), key.as_bytes()).expect("RSA key");

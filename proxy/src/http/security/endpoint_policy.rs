@@ -89,13 +89,9 @@ impl Refusal {
         &self.detail
     }
 
-    /// The problem+json response for `instance` (the request path).
-    pub fn response(
-        &self,
-        instance: &str,
-        flavor: super::ProblemFlavor,
-    ) -> axum::http::Response<axum::body::Body> {
-        super::problem::problem_response(self.status(), &self.detail, instance, flavor)
+    /// The 403 problem.
+    pub fn problem(&self) -> crate::http::Problem {
+        crate::http::Problem::new(self.status(), &self.detail)
     }
 }
 

@@ -288,7 +288,7 @@ impl AuthConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::security::testpki::Ca;
+    use crate::http::security::testpki::Ca;
 
     fn parse(json: &str) -> Result<AuthConfig, AuthConfigError> {
         AuthConfig::parse(Path::new("/etc/auth.json"), json.as_bytes())
@@ -390,7 +390,7 @@ mod tests {
     #[test]
     fn the_deploy_example_is_valid() {
         let text =
-            include_str!("../../../deploy/kubernetes/overlays/producer-secure/auth-config.json");
+            include_str!("../../../../deploy/kubernetes/overlays/producer-secure/auth-config.json");
         let c = parse(text).expect("deploy/kubernetes/overlays/producer-secure/auth-config.json");
         let tls = c.server_tls.as_ref().expect("HTTPS");
         assert_eq!(tls.cert, Path::new("/etc/cloud-event-proxy/tls/tls.crt"));

@@ -95,7 +95,7 @@ pub fn validate_auth_config(path: &Path) -> Result<AuthConfigReport, AuthConfigE
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::security::testpki::Ca;
+    use crate::http::security::testpki::Ca;
 
     #[test]
     fn a_report_of_what_the_file_turns_on() {

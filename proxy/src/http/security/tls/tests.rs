@@ -16,7 +16,7 @@ use tokio_rustls::client::TlsStream as ClientStream;
 use tokio_rustls::TlsConnector;
 
 use super::*;
-use crate::security::testpki::{Ca, Leaf};
+use crate::http::security::testpki::{Ca, Leaf};
 
 /// Serves `hello` then echoes lines on every connection that completes
 /// the handshake; each handshake's result goes to the receiver.
@@ -62,7 +62,7 @@ fn client_config(
     roots
         .add(CertificateDer::from_pem_slice(ca.cert_pem.as_bytes()).expect("CA PEM"))
         .expect("CA");
-    let builder = ClientConfig::builder_with_provider(crate::security::crypto_provider())
+    let builder = ClientConfig::builder_with_provider(crate::http::security::crypto_provider())
         .with_protocol_versions(versions)
         .expect("versions")
         .with_root_certificates(roots);

@@ -174,8 +174,8 @@ mod tests {
     use hyper_util::rt::TokioIo;
 
     use super::*;
-    use crate::security::testpki::Ca;
-    use crate::security::{ServerTls, ServerTlsPaths};
+    use crate::http::security::testpki::Ca;
+    use crate::http::security::{ServerTls, ServerTlsPaths};
 
     /// An HTTPS server (hyper over [`ServerTls::accept`]) answering 204.
     async fn https_server(tls: ServerTls) -> SocketAddr {

@@ -4,9 +4,10 @@
 //! at start-up into one [`Security`] the listeners, routers and HTTP
 //! clients take their parts from.
 //!
-//! The clap definitions live with the other flags; they hand the raw
-//! strings over in a [`SecurityFlags`] (or parse [`EndpointPolicy`] and
-//! [`ApiAddr`] directly, both implement `FromStr`).
+//! The clap definitions live with the other flags (`config`); they hand
+//! the raw strings over in a [`SecurityFlags`]. `cli` checks them with
+//! [`SecuritySettings::parse`] (exit status 2) and loads the files with
+//! [`SecuritySettings::load`] (exit status 1).
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -18,23 +19,11 @@ use super::bearer::BearerAuth;
 use super::client_tls::{ClientTls, ClientTlsError, ClientTlsFiles};
 use super::endpoint_policy::{EndpointPolicy, PolicyError};
 use super::guard::BearerGuard;
-use super::problem::ProblemFlavor;
 use super::tls::ServerTls;
+pub use crate::config::SecurityFlags;
 
 /// `--max-subscriptions` when not given.
 pub const DEFAULT_MAX_SUBSCRIPTIONS: usize = 10_000;
-
-/// The flags as given (`None`: not given).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SecurityFlags {
-    pub auth_config: Option<String>,
-    pub consumer_ca: Option<String>,
-    pub consumer_cert: Option<String>,
-    pub consumer_key: Option<String>,
-    pub endpoint_allow: Option<String>,
-    pub max_subscriptions: Option<String>,
-    pub api_addr: Option<String>,
-}
 
 /// `--api-addr HOST`: an address, or a name resolved when binding.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -240,12 +229,10 @@ impl Security {
         self.client_tls.apply(reqwest::Client::builder())
     }
 
-    /// The middleware state for one API's protected routes, when tokens
-    /// are required.
-    pub fn guard(&self, flavor: ProblemFlavor) -> Option<BearerGuard> {
-        self.bearer
-            .as_ref()
-            .map(|b| BearerGuard::new(b.clone(), flavor))
+    /// The middleware state of the protected routes, when tokens are
+    /// required (without a counter: the caller adds it).
+    pub fn guard(&self) -> Option<BearerGuard> {
+        self.bearer.as_ref().map(|b| BearerGuard::new(b.clone()))
     }
 
     /// One line per setting in effect, for the start-up log.
@@ -290,7 +277,7 @@ impl Security {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::security::testpki::Ca;
+    use crate::http::security::testpki::Ca;
 
     fn flags() -> SecurityFlags {
         SecurityFlags::default()
@@ -303,7 +290,7 @@ mod tests {
         assert_eq!(s.max_subscriptions, 10_000);
         let sec = s.load().expect("load");
         assert!(sec.server_tls.is_none() && sec.bearer.is_none() && sec.endpoint_policy.is_none());
-        assert!(sec.guard(ProblemFlavor::V2).is_none());
+        assert!(sec.guard().is_none());
         let r = sec.client_tls.summary();
         assert!(r.system + r.builtin > 0, "some trust anchors: {r:?}");
         assert!(sec.summary().iter().any(|l| l == "API: plain HTTP"));
@@ -402,7 +389,7 @@ mod tests {
             .server_tls
             .as_ref()
             .is_some_and(ServerTls::requires_client_cert));
-        assert!(sec.guard(ProblemFlavor::Transport).is_some());
+        assert!(sec.guard().is_some());
         let lines = sec.summary();
         assert!(lines.iter().any(|l| l.contains("mTLS")), "{lines:?}");
         assert!(

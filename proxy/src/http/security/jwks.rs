@@ -232,6 +232,10 @@ impl Jwks {
         if self.may_fetch(now) {
             // The outcome is in the state; a failure was logged.
             let _ = self.refresh(false).await;
+        } else if cached.is_none() {
+            // A fetch may be in flight (the start-up prefetch, another
+            // request's): its outcome decides, not the state before it.
+            drop(self.fetching.lock().await);
         }
         match self.cached(kid) {
             Some(key) => Lookup::Found(key),
@@ -301,11 +305,78 @@ impl Jwks {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::security::clock::SystemClock;
+    use crate::http::security::testjwt::{jwks_of, Signer};
+
+    /// A JWKS server that answers `status` with `doc` only once `go`
+    /// is notified, and reports each request on `asked`.
+    async fn held_server(
+        status: u16,
+        doc: String,
+    ) -> (
+        Url,
+        Arc<tokio::sync::Notify>,
+        tokio::sync::mpsc::UnboundedReceiver<()>,
+    ) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let go = Arc::new(tokio::sync::Notify::new());
+        let (tx, asked) = tokio::sync::mpsc::unbounded_channel();
+        let g = go.clone();
+        let app = axum::Router::new().route(
+            "/jwks",
+            axum::routing::get(move || {
+                let (g, tx, doc) = (g.clone(), tx.clone(), doc.clone());
+                async move {
+                    let _ = tx.send(());
+                    g.notified().await;
+                    let code = axum::http::StatusCode::from_u16(status).expect("status");
+                    (code, doc)
+                }
+            }),
+        );
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        let url = Url::parse(&format!("http://{addr}/jwks")).expect("url");
+        (url, go, asked)
+    }
+
+    #[tokio::test]
+    async fn a_lookup_during_a_fetch_in_flight_waits_for_its_outcome() {
+        let key = Signer::es256("k1");
+        for (status, found) in [(200, true), (500, false)] {
+            let (url, go, mut asked) = held_server(status, jwks_of(&[&key])).await;
+            let jwks = Arc::new(Jwks::new(
+                url,
+                reqwest::Client::new(),
+                Arc::new(SystemClock::default()),
+            ));
+            // The start-up prefetch, held by the server.
+            let j = jwks.clone();
+            let prefetch = tokio::spawn(async move { j.refresh(true).await });
+            asked.recv().await.expect("the prefetch reached the server");
+            let j = jwks.clone();
+            let lookup = tokio::spawn(async move { j.key("k1").await });
+            tokio::task::yield_now().await;
+            go.notify_waiters();
+            let _ = prefetch.await.expect("prefetch");
+            let got = lookup.await.expect("lookup");
+            match (found, got) {
+                (true, Lookup::Found(_)) | (false, Lookup::Unavailable) => {}
+                (_, Lookup::Found(_)) => panic!("{status}: found"),
+                (_, Lookup::Unknown) => panic!("{status}: unknown while the fetch was in flight"),
+                (_, Lookup::Unavailable) => panic!("{status}: unavailable"),
+            }
+        }
+    }
 
     #[test]
     fn only_signature_keys_of_accepted_kinds_are_kept() {
-        let p256 = crate::security::testjwt::Signer::es256("ec-1");
-        let rsa = crate::security::testjwt::Signer::rs256("rsa-1");
+        let p256 = crate::http::security::testjwt::Signer::es256("ec-1");
+        let rsa = crate::http::security::testjwt::Signer::rs256("rsa-1");
         let mut enc = p256.jwk();
         enc["kid"] = "enc".into();
         enc["use"] = "enc".into();

@@ -1,105 +1,84 @@
-//! The bearer-token guard as axum middleware, and the
-//! `cne_api_auth_total{outcome}` counter.
+//! The bearer-token guard as axum middleware, counted in
+//! `cne_api_auth_total{outcome}` through a counter the caller hands in
+//! (the proxy's one metrics registry: `Metrics::api_auth`).
 //!
-//! Layer it onto the routes that change subscriptions (security.md §3):
+//! Put it on the method routers of the routes that change subscriptions
+//! (security.md §3) with [`protect`]:
 //! ```ignore
-//! let guard = BearerGuard::new(auth.clone(), ProblemFlavor::V2).with_metrics(metrics);
 //! Router::new()
-//!     .route("/subscriptions", get(list).post(create).delete(delete_all))
-//!     .route("/subscriptions/{id}", get(one).delete(delete_one))
-//!     .route_layer(axum::middleware::from_fn_with_state(guard, require_bearer))
-//!     .route("/health", get(health)) // added after the layer: not guarded
+//!     .route("/subscriptions", endpoint("GET, POST", protect(get(list).post(create), guard)))
+//!     .route("/health", endpoint("GET", get(health))) // not guarded
 //! ```
 //! `GET` (and `HEAD`) pass without a token, so a route may serve a public
-//! `GET` and a protected `POST`; every other method needs a valid token.
+//! `GET` and a protected `POST`; every other method it serves needs a valid
+//! token. A refusal is a [`Problem`]: the listener's render layer writes it
+//! with the request path and the listener's flavour.
 
 use std::sync::Arc;
 
-use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{header, Method, Response};
-use axum::middleware::Next;
-use prometheus::{IntCounterVec, Opts, Registry};
+use axum::http::{header, Method};
+use axum::middleware::{from_fn_with_state, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::MethodRouter;
 
 use super::bearer::{AuthFailure, AuthOutcome, BearerAuth};
-use super::problem::{problem_response, ProblemFlavor};
+use crate::http::Problem;
 
-/// `cne_api_auth_total{outcome}`.
-#[derive(Clone, Debug)]
-pub struct AuthMetrics {
-    total: IntCounterVec,
-}
+/// Counts one outcome (`cne_api_auth_total{outcome}`).
+pub type AuthCounter = Arc<dyn Fn(AuthOutcome) + Send + Sync>;
 
-impl AuthMetrics {
-    pub const NAME: &'static str = "cne_api_auth_total";
-
-    /// Registers the counter, with every outcome at 0.
-    pub fn register(registry: &Registry) -> prometheus::Result<Self> {
-        let total = IntCounterVec::new(
-            Opts::new(
-                Self::NAME,
-                "Requests to protected API routes, by bearer-token outcome",
-            ),
-            &["outcome"],
-        )?;
-        registry.register(Box::new(total.clone()))?;
-        for o in AuthOutcome::ALL {
-            total.with_label_values(&[o.label()]);
-        }
-        Ok(Self { total })
-    }
-
-    pub fn observe(&self, outcome: AuthOutcome) {
-        self.total.with_label_values(&[outcome.label()]).inc();
-    }
-
-    /// The count of one outcome.
-    pub fn get(&self, outcome: AuthOutcome) -> u64 {
-        self.total.with_label_values(&[outcome.label()]).get()
-    }
-}
-
-/// What the middleware needs: the validator, the API's problem flavour,
-/// and optionally the counter.
-#[derive(Clone, Debug)]
+/// What the middleware needs: the validator and the counter.
+#[derive(Clone)]
 pub struct BearerGuard {
     auth: Arc<BearerAuth>,
-    flavor: ProblemFlavor,
-    metrics: Option<AuthMetrics>,
+    count: Option<AuthCounter>,
+}
+
+impl std::fmt::Debug for BearerGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BearerGuard")
+            .field("auth", &self.auth)
+            .finish_non_exhaustive()
+    }
 }
 
 impl BearerGuard {
-    pub fn new(auth: Arc<BearerAuth>, flavor: ProblemFlavor) -> Self {
-        Self {
-            auth,
-            flavor,
-            metrics: None,
-        }
+    pub fn new(auth: Arc<BearerAuth>) -> Self {
+        Self { auth, count: None }
     }
 
-    pub fn with_metrics(mut self, metrics: AuthMetrics) -> Self {
-        self.metrics = Some(metrics);
+    /// Counts every outcome with `count`.
+    pub fn counting(mut self, count: impl Fn(AuthOutcome) + Send + Sync + 'static) -> Self {
+        self.count = Some(Arc::new(count));
         self
     }
 
+    /// The validator.
+    pub fn auth(&self) -> &Arc<BearerAuth> {
+        &self.auth
+    }
+
     fn count(&self, outcome: AuthOutcome) {
-        if let Some(m) = &self.metrics {
-            m.observe(outcome);
+        if let Some(c) = &self.count {
+            c(outcome);
         }
     }
 }
 
-/// The response to a refused request: status, `WWW-Authenticate` or
-/// `Retry-After`, problem+json with the failed check.
-pub fn failure_response(f: &AuthFailure, instance: &str, flavor: ProblemFlavor) -> Response<Body> {
-    let mut r = problem_response(f.status(), f.detail(), instance, flavor);
-    if let Some(v) = f.www_authenticate() {
-        r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+impl AuthFailure {
+    /// The refusal: status, `WWW-Authenticate` or `Retry-After`, and the
+    /// failed check as `detail`.
+    pub fn problem(&self) -> Problem {
+        let mut p = Problem::new(self.status(), self.detail());
+        if let Some(v) = self.www_authenticate() {
+            p = p.with_header(header::WWW_AUTHENTICATE, v);
+        }
+        if let Some(v) = self.retry_after() {
+            p = p.with_header(header::RETRY_AFTER, v);
+        }
+        p
     }
-    if let Some(v) = f.retry_after() {
-        r.headers_mut().insert(header::RETRY_AFTER, v);
-    }
-    r
 }
 
 /// The middleware: passes `GET`/`HEAD`, checks the bearer token of any
@@ -108,7 +87,7 @@ pub async fn require_bearer(
     State(guard): State<BearerGuard>,
     request: Request,
     next: Next,
-) -> Response<Body> {
+) -> Response {
     if matches!(*request.method(), Method::GET | Method::HEAD) {
         return next.run(request).await;
     }
@@ -119,28 +98,44 @@ pub async fn require_bearer(
         }
         Err(failure) => {
             guard.count(failure.outcome());
-            let path = request.uri().path();
             tracing::debug!(
                 method = %request.method(),
-                path,
+                path = request.uri().path(),
                 outcome = failure.outcome_label(),
                 detail = failure.detail(),
                 "request refused"
             );
-            failure_response(&failure, path, guard.flavor)
+            failure.problem().into_response()
         }
+    }
+}
+
+/// `methods` with the guard on each of them when tokens are required
+/// (the method router's fallback, a 405, stays unguarded).
+pub fn protect<S>(methods: MethodRouter<S>, guard: Option<&BearerGuard>) -> MethodRouter<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    match guard {
+        Some(g) => methods.route_layer(from_fn_with_state(g.clone(), require_bearer)),
+        None => methods,
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
     use axum::http::StatusCode;
-    use axum::routing::{delete, get};
+    use axum::routing::get;
     use serde_json::json;
 
     use super::*;
-    use crate::security::auth_config::OAuthSettings;
-    use crate::security::testjwt::{jwks_of, JwksServer, Signer};
+    use crate::http::routes::{endpoint, listener, no_such_path};
+    use crate::http::security::auth_config::OAuthSettings;
+    use crate::http::security::testjwt::{jwks_of, JwksServer, Signer};
+    use crate::http::Flavor;
 
     async fn serve(router: axum::Router) -> String {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -165,21 +160,35 @@ mod tests {
         };
         let client = reqwest::Client::new();
         let auth = Arc::new(BearerAuth::new(settings, client.clone()));
-        let registry = Registry::new();
-        let metrics = AuthMetrics::register(&registry).expect("register");
-        let guard = BearerGuard::new(auth, ProblemFlavor::V1).with_metrics(metrics.clone());
+        let counts: Arc<Mutex<HashMap<&'static str, u32>>> = Arc::default();
+        let c = counts.clone();
+        let guard = BearerGuard::new(auth).counting(move |o| {
+            *c.lock().expect("counts").entry(o.label()).or_default() += 1;
+        });
+        let g = Some(&guard);
         let router = axum::Router::new()
             .route(
                 "/subscriptions",
-                get(|| async { "[]" }).post(|| async { (StatusCode::CREATED, "{}") }),
+                endpoint(
+                    "GET, POST",
+                    protect(
+                        get(|| async { "[]" }).post(|| async { (StatusCode::CREATED, "{}") }),
+                        g,
+                    ),
+                ),
             )
             .route(
                 "/subscriptions/{id}",
-                delete(|| async { StatusCode::NO_CONTENT }),
+                endpoint(
+                    "DELETE",
+                    protect(
+                        axum::routing::delete(|| async { StatusCode::NO_CONTENT }),
+                        g,
+                    ),
+                ),
             )
-            .route_layer(axum::middleware::from_fn_with_state(guard, require_bearer))
-            .route("/health", get(|| async { "OK" }));
-        let base = serve(router).await;
+            .route("/health", endpoint("GET", get(|| async { "OK" })));
+        let base = serve(listener(router, no_such_path, Flavor::V1)).await;
 
         let r = client
             .get(format!("{base}/health"))
@@ -193,6 +202,12 @@ mod tests {
             .await
             .expect("list");
         assert_eq!(r.status(), 200, "GET stays public");
+        let r = client
+            .put(format!("{base}/subscriptions"))
+            .send()
+            .await
+            .expect("put");
+        assert_eq!(r.status(), 405, "a method the route does not serve");
 
         let r = client
             .post(format!("{base}/subscriptions"))
@@ -243,6 +258,10 @@ mod tests {
             .await
             .expect("delete");
         assert_eq!(r.status(), 403);
+        assert_eq!(
+            r.headers()["www-authenticate"],
+            "Bearer error=\"insufficient_scope\""
+        );
         let body = r.text().await.expect("body");
         assert!(!body.contains(&read_only), "token echoed: {body}");
 
@@ -264,26 +283,10 @@ mod tests {
             "{body}"
         );
 
-        assert_eq!(metrics.get(AuthOutcome::Ok), 2);
-        assert_eq!(metrics.get(AuthOutcome::Missing), 1);
-        assert_eq!(metrics.get(AuthOutcome::Invalid), 1);
-        assert_eq!(metrics.get(AuthOutcome::Forbidden), 1);
-        assert_eq!(metrics.get(AuthOutcome::Unavailable), 0);
-        let text = {
-            use prometheus::Encoder as _;
-            let mut out = Vec::new();
-            prometheus::TextEncoder::new()
-                .encode(&registry.gather(), &mut out)
-                .expect("encode");
-            String::from_utf8(out).expect("utf-8")
-        };
-        assert!(
-            text.contains("cne_api_auth_total{outcome=\"unavailable\"} 0"),
-            "{text}"
-        );
-        assert!(
-            text.contains("cne_api_auth_total{outcome=\"ok\"} 2"),
-            "{text}"
+        let counts = counts.lock().expect("counts").clone();
+        assert_eq!(
+            counts,
+            HashMap::from([("ok", 2), ("missing", 1), ("invalid", 1), ("forbidden", 1)])
         );
     }
 }
