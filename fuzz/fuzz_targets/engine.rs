@@ -23,9 +23,7 @@ use std::time::Duration;
 use libfuzzer_sys::fuzz_target;
 use ptp_event_core::clock::invariants::Invariants;
 use ptp_event_core::clock::{Effects, Engine, Now};
-use ptp_event_core::explain::{
-    auto_config, explain, ExplainFormat, ExplainOptions, AUTO_PROFILE,
-};
+use ptp_event_core::explain::{auto_config, explain, ExplainFormat, ExplainOptions, AUTO_PROFILE};
 use ptp_event_core::linuxptp::{parse, Control, LogLine};
 use ptp_event_core::node_config::{NodeConfig, ProfileSettings};
 

@@ -23,7 +23,7 @@ use libfuzzer_sys::fuzz_target;
 use ptp_event_core::clock::invariants::Invariants;
 use ptp_event_core::clock::{Effects, Engine, Now};
 use ptp_event_core::linuxptp::parse;
-use ptp_event_core::node_config::{parse_ptp4l_config, parse_profiles, NodeConfig};
+use ptp_event_core::node_config::{parse_profiles, parse_ptp4l_config, NodeConfig};
 
 const FILE: &str = "/var/run/ptp4l.0.config";
 
@@ -55,11 +55,18 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(f.name, "ptp4l.0.config");
         if let Some(p) = &f.profile {
             assert!(!p.is_empty());
-            assert!(p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'), "{p:?}");
+            assert!(
+                p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'),
+                "{p:?}"
+            );
         }
         for (i, port) in f.ports.iter().enumerate() {
             let n = &port.iface;
-            assert!(!n.is_empty() && !n.contains(char::is_whitespace) && !n.contains(['[', ']']), "{n:?}");
+            assert!(
+                !n.is_empty() && !n.contains(char::is_whitespace) && !n.contains(['[', ']']),
+                "{n:?}"
+            );
             assert!(f.ports[..i].iter().all(|q| q.iface != *n), "{n:?} twice");
             assert!(conf.contains(n.as_str()), "{n:?} not in the text");
         }
@@ -83,7 +90,11 @@ fuzz_target!(|data: &[u8]| {
     let Some(file) = file else {
         return;
     };
-    let iface = file.ports.first().map(|p| p.iface.clone()).unwrap_or_default();
+    let iface = file
+        .ports
+        .first()
+        .map(|p| p.iface.clone())
+        .unwrap_or_default();
     let mut cfg = NodeConfig {
         profiles,
         ..NodeConfig::default()

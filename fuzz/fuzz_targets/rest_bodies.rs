@@ -41,7 +41,10 @@ fuzz_target!(|data: &[u8]| {
             assert!(trimmed(&s.resource) && trimmed(&s.endpoint), "{s:?}");
             let again = json!({"ResourceAddress": s.resource, "EndpointUri": s.endpoint});
             let again = validate(again.to_string().as_bytes()).expect("canonical v2 body");
-            assert_eq!((&again.resource, &again.endpoint), (&s.resource, &s.endpoint));
+            assert_eq!(
+                (&again.resource, &again.endpoint),
+                (&s.resource, &s.endpoint)
+            );
             assert_eq!(again.url, s.url);
         }
         Err(p) => assert_eq!(p.status.as_u16(), 400, "{p:?}"),

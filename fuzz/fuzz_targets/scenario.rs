@@ -9,7 +9,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ptp_event_core::node_config::{parse_ptp4l_config, parse_profiles};
+use ptp_event_core::node_config::{parse_profiles, parse_ptp4l_config};
 use ptp_simulator::scenario::node::{node_config, threshold_file};
 use ptp_simulator::scenario::Scenario;
 
@@ -22,19 +22,27 @@ fuzz_target!(|data: &[u8]| {
     };
     assert!(!s.name.is_empty());
     for step in &s.steps {
-        assert!(s.profile(step.config).is_some(), "step of config {}", step.config);
+        assert!(
+            s.profile(step.config).is_some(),
+            "step of config {}",
+            step.config
+        );
     }
     let cfg = node_config(&s);
     for p in &s.profiles {
         let name = p.ptp4l_config();
         let text = p.ptp4l_file();
-        let read = parse_ptp4l_config(&name, &text)
-            .unwrap_or_else(|e| panic!("the proxy cannot read {name} of {:?}: {e}\n{text}", p.name));
+        let read = parse_ptp4l_config(&name, &text).unwrap_or_else(|e| {
+            panic!("the proxy cannot read {name} of {:?}: {e}\n{text}", p.name)
+        });
         assert_eq!(Some(&read), cfg.files.get(&name), "{name}:\n{text}");
         assert!(read.is_valid(), "{name}:\n{text}");
     }
     let file = threshold_file(&s.profiles);
     let (read, warnings) = parse_profiles("thresholds", &file)
         .unwrap_or_else(|e| panic!("the proxy cannot read the threshold file: {e}\n{file}"));
-    assert_eq!(read, cfg.profiles, "threshold file {file} (warnings {warnings:?})");
+    assert_eq!(
+        read, cfg.profiles,
+        "threshold file {file} (warnings {warnings:?})"
+    );
 });

@@ -29,8 +29,11 @@ const FILES: [&str; 5] = [
 
 fn temp_dir() -> tempfile::TempDir {
     let shm = Path::new("/dev/shm");
-    let b = tempfile::Builder::new().prefix("fuzz-store-").tempdir_in(shm);
-    b.or_else(|_| tempfile::tempdir()).expect("a temporary directory")
+    let b = tempfile::Builder::new()
+        .prefix("fuzz-store-")
+        .tempdir_in(shm);
+    b.or_else(|_| tempfile::tempdir())
+        .expect("a temporary directory")
 }
 
 fn unique<'a>(what: &str, items: impl Iterator<Item = &'a str>) {
@@ -63,7 +66,11 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(c.v2_subscriptions, count(Api::V2), "{report:?} {data:?}");
     assert_eq!(c.v1_subscriptions, count(Api::V1), "{report:?} {data:?}");
     assert_eq!(c.transport_clients, data.transport_clients.len());
-    let subs: usize = data.transport_clients.iter().map(|t| t.subscriptions.len()).sum();
+    let subs: usize = data
+        .transport_clients
+        .iter()
+        .map(|t| t.subscriptions.len())
+        .sum();
     assert_eq!(c.transport_subscriptions, subs, "{report:?} {data:?}");
     assert_eq!(c.publishers, data.publishers.len());
     assert_eq!(c.last_sync_state, data.last_sync_state.is_some());
@@ -71,9 +78,18 @@ fuzz_target!(|data: &[u8]| {
         let ids = data.subscriptions.iter().filter(|s| s.api == api);
         unique("subscription id", ids.map(|s| s.id.as_str()));
     }
-    unique("publisher id", data.publishers.iter().map(|p| p.id.as_str()));
-    unique("publisher resource", data.publishers.iter().map(|p| p.resource.as_str()));
-    unique("client id", data.transport_clients.iter().map(|t| t.client_id.as_str()));
+    unique(
+        "publisher id",
+        data.publishers.iter().map(|p| p.id.as_str()),
+    );
+    unique(
+        "publisher resource",
+        data.publishers.iter().map(|p| p.resource.as_str()),
+    );
+    unique(
+        "client id",
+        data.transport_clients.iter().map(|t| t.client_id.as_str()),
+    );
     for s in data.subscriptions.iter().filter(|s| s.api == Api::V2) {
         assert!(s.endpoint.is_some(), "{s:?}");
     }

@@ -20,9 +20,16 @@ fuzz_target!(|data: &[u8]| {
     };
     assert_eq!(loaded.format, FORMAT);
     let saved = encode_store(&loaded, seq).expect("a loaded store saves");
-    assert_eq!(encode_store(&loaded, seq).expect("saves"), saved, "saving is deterministic");
+    assert_eq!(
+        encode_store(&loaded, seq).expect("saves"),
+        saved,
+        "saving is deterministic"
+    );
     let again = parse_store(&saved).unwrap_or_else(|e| {
-        panic!("saved {:?} does not load: {e}", String::from_utf8_lossy(&saved))
+        panic!(
+            "saved {:?} does not load: {e}",
+            String::from_utf8_lossy(&saved)
+        )
     });
     assert_eq!(again, (loaded, seq));
 });

@@ -53,8 +53,10 @@ fn round_trip(resource: Resource, values: Vec<Value>) {
     let time = SystemTime::UNIX_EPOCH + Duration::new(1_784_893_659, 123_456_789);
 
     let (headers, body) = transport_event(&data, NODE, &id, time);
-    let headers: Vec<(String, String)> =
-        headers.into_iter().map(|(n, v)| (n.to_string(), v)).collect();
+    let headers: Vec<(String, String)> = headers
+        .into_iter()
+        .map(|(n, v)| (n.to_string(), v))
+        .collect();
     let ev = parse_transport_event(lookup(&headers), &body)
         .unwrap_or_else(|e| panic!("transport push {data:?} does not read back: {e}"));
     assert_eq!(ev.values, data.values, "transport push");
