@@ -51,7 +51,7 @@ fn at(ms: u64) -> Now {
 }
 
 fn check(inv: &mut Invariants, e: &Engine, fx: &Effects, t_ms: u64, what: &str) {
-    if let Err(err) = inv.events(fx).and_then(|()| inv.state(e)) {
+    if let Err(err) = inv.events(fx, e).and_then(|()| inv.state(e)) {
         panic!("{err} at {t_ms} ms after {what:?}");
     }
 }

@@ -28,7 +28,7 @@ use ptp_event_core::node_config::{parse_profiles, parse_ptp4l_config, NodeConfig
 const FILE: &str = "/var/run/ptp4l.0.config";
 
 fn run(e: &mut Engine, inv: &mut Invariants, fx: Effects) {
-    if let Err(err) = inv.events(&fx).and_then(|()| inv.state(e)) {
+    if let Err(err) = inv.events(&fx, e).and_then(|()| inv.state(e)) {
         panic!("{err}");
     }
 }

@@ -72,8 +72,8 @@ struct Checker {
 }
 
 impl Checker {
-    fn events(&mut self, t_ms: u64, fx: &Effects, from_tick: bool, line: &str) {
-        if let Err(e) = self.inv.events(fx) {
+    fn events(&mut self, e: &Engine, t_ms: u64, fx: &Effects, from_tick: bool, line: &str) {
+        if let Err(e) = self.inv.events(fx, e) {
             panic!("{e} at {t_ms} ({line})");
         }
         for d in fx.events() {
@@ -146,12 +146,12 @@ proptest! {
                     break;
                 }
                 let fx = e.on_tick(at(d_ms as f64 / 1000.0));
-                c.events(d_ms, &fx, true, "tick");
+                c.events(&e, d_ms, &fx, true, "tick");
                 c.state(&e, d_ms);
             }
             let parsed = parse(line).expect("alphabet parses");
             let fx = e.on_line(&parsed, at(t_ms as f64 / 1000.0));
-            c.events(t_ms, &fx, false, line);
+            c.events(&e, t_ms, &fx, false, line);
             c.refresh(t_ms, line);
             c.state(&e, t_ms);
         }

@@ -318,6 +318,43 @@ fn s5_2_k1_needs_slave_port() {
     );
 }
 
+/// §5.1, §4: the OC/BC main clock takes the alias of the SLAVE port when an
+/// offset line arrives; when that moves to an interface of another alias,
+/// the state is published at the new address (it was never published
+/// there). Found by the engine fuzz target (its input, minimised, with the
+/// configuration `explain` synthesises from it: both ports start SLAVE).
+#[test]
+fn s5_1_main_clock_moving_to_another_alias_publishes_there() {
+    let mut h = H::new(node(
+        vec![file(
+            "ptp4l.0.config",
+            "explain-auto",
+            &["ens2f0", "ens1f0"],
+        )],
+        vec![],
+    ));
+    let _ = h.expect(
+        0.010,
+        "ptp4l[5000.010]: [ptp4l.0.config] master offset          5 s2 freq   -1120 path delay      1585",
+        &["E1 ens2fx LOCKED (5)", "SYNC LOCKED"],
+    );
+    let _ = h.expect(
+        4.093,
+        "ptp4l[5004.093]: [ptp4l.0.config] port 1 (ens2f0): LISTENING to UNCALIBRATED on RS_SLAVE",
+        &["E1 ens2fx HOLDOVER (5)", "SYNC HOLDOVER"],
+    );
+    // Port 2 (ens1f0) is the SLAVE port now: HOLDOVER at ens1fx, unpublished
+    // there until now.
+    let _ = h.expect(
+        4.209,
+        "ptp4l[5004.209]: [ptp4l.0.config] master offset       -950 s0 freq   -1226 path delay      2315",
+        &["E1 ens1fx HOLDOVER (-950)"],
+    );
+    // Same address, same state: nothing more.
+    let _ = h.expect(4.3, &k1(C0, -900, "s0"), &[]);
+    h.expire(9.093, &["E1 ens1fx FREERUN (-900)", "SYNC FREERUN"]);
+}
+
 /// §6 step 1: `R == P` is a no-op (replays harmless), not even the metric.
 #[test]
 fn s6_replay_is_noop() {
