@@ -5,7 +5,10 @@
 mod commands;
 mod daemon;
 mod run;
-mod scenario;
+
+// The scenario files live in the library target (`lib.rs`), where the
+// fuzz targets reach them too.
+use ptp_simulator::scenario;
 
 use clap::Parser;
 use ptp_event_proxy::logging::{self, LogFormat};

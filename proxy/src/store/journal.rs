@@ -13,6 +13,14 @@ use serde::{Deserialize, Serialize};
 
 use super::StoreChange;
 
+/// The largest sequence number a journal record or a snapshot's
+/// `journalSeq` may carry (2^63 - 1): far beyond any number of appends, so
+/// the next record's number never overflows. A larger one is corrupt. (A
+/// record numbered `u64::MAX` made the next append overflow, and in a
+/// release build wrap to 0, a record the next open skipped; seen while
+/// writing the `store_journal` fuzz target, which reproduces it.)
+pub(super) const MAX_SEQ: u64 = i64::MAX as u64;
+
 /// The active journal, beside `proxy-store.json`.
 pub const JOURNAL_FILE: &str = "proxy-store.journal";
 /// The journal being compacted into the snapshot (renamed from
@@ -117,7 +125,11 @@ fn decode(line: &[u8]) -> Result<Record, &'static str> {
     if crc32fast::hash(json) != crc {
         return Err("checksum mismatch");
     }
-    serde_json::from_slice(json).map_err(|_| "undecodable record")
+    let record: Record = serde_json::from_slice(json).map_err(|_| "undecodable record")?;
+    if record.seq > MAX_SEQ {
+        return Err("sequence number out of range");
+    }
+    Ok(record)
 }
 
 #[cfg(test)]
@@ -225,5 +237,21 @@ mod tests {
         line.push(b'\n');
         let r = parse(Path::new("j"), &line);
         assert_eq!(r.discarded.expect("discarded").reason, "undecodable record");
+    }
+
+    #[test]
+    fn a_sequence_number_beyond_max_seq_is_corrupt() {
+        // The store_journal fuzz target's input, with its checksum.
+        for (seq, ok) in [(MAX_SEQ, true), (MAX_SEQ + 1, false), (u64::MAX, false)] {
+            let json = format!(r#"{{"seq":{seq},"changes":[]}}"#);
+            let line = format!("{:08x} {json}\n", crc32fast::hash(json.as_bytes()));
+            let r = parse(Path::new("j"), line.as_bytes());
+            assert_eq!(r.records.len(), usize::from(ok), "seq {seq}");
+            if !ok {
+                let d = r.discarded.expect("discarded");
+                assert_eq!(d.reason, "sequence number out of range");
+                assert_eq!(d.offset, 0);
+            }
+        }
     }
 }

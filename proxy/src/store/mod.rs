@@ -49,6 +49,7 @@ pub use model::{
     TransportSubscription,
 };
 pub use observer::{NoObserver, StoreObserver};
+pub use snapshot::{encode_store, parse_store};
 
 use image::Image;
 use snapshot::Paths;

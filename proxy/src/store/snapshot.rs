@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::image::Frozen;
+use super::image::{Frozen, Image};
+use super::journal::MAX_SEQ;
 use super::{
     StoreData, StoreError, StoredPublisher, StoredSubscription, TransportClient, FORMAT,
     STORE_FILE, STORE_TMP_FILE,
@@ -38,7 +39,8 @@ impl Paths {
 }
 
 /// Parses a snapshot: the data and the last journal record it includes
-/// (0 for files without `journalSeq`). The error is a human-readable reason.
+/// (0 for files without `journalSeq`; above [`MAX_SEQ`] the file is
+/// unreadable, as for a negative one). The error is a human-readable reason.
 pub(super) fn parse(bytes: &[u8]) -> Result<(StoreData, u64), String> {
     #[derive(Deserialize)]
     #[serde(rename_all = "camelCase")]
@@ -53,8 +55,12 @@ pub(super) fn parse(bytes: &[u8]) -> Result<(StoreData, u64), String> {
         Some(other) => return Err(format!("unknown format {other}")),
         None => return Err("no format member".to_owned()),
     }
+    let seq = head.journal_seq.unwrap_or(0);
+    if seq > MAX_SEQ {
+        return Err(format!("journalSeq {seq} out of range"));
+    }
     let data = serde_json::from_slice(bytes).map_err(|e| format!("invalid store content: {e}"))?;
-    Ok((data, head.journal_seq.unwrap_or(0)))
+    Ok((data, seq))
 }
 
 /// The snapshot as written: the members of §8.1 in their order, then
@@ -84,6 +90,21 @@ pub(super) fn encode(frozen: &Frozen, seq: u64) -> Result<Vec<u8>, serde_json::E
     let mut bytes = serde_json::to_vec_pretty(&out)?;
     bytes.push(b'\n');
     Ok(bytes)
+}
+
+/// What [`Store::open`](super::Store::open) holds after loading a store file
+/// with these bytes and no journal: the data (a later duplicate id replaces
+/// an earlier one) and the file's `journalSeq`. Pure, for the fuzz targets;
+/// the error is the reason the file would be moved aside.
+pub fn parse_store(bytes: &[u8]) -> Result<(StoreData, u64), String> {
+    let (data, seq) = parse(bytes)?;
+    Ok((Image::from_data(data).to_data(), seq))
+}
+
+/// The bytes of the store file a compaction writes for `data`, including
+/// the journal up to record `seq`. Pure, for the fuzz targets.
+pub fn encode_store(data: &StoreData, seq: u64) -> Result<Vec<u8>, serde_json::Error> {
+    encode(&Image::from_data(data.clone()).freeze(), seq)
 }
 
 /// Replaces the snapshot atomically with `bytes`.

@@ -72,14 +72,17 @@ pub fn parse(body: &[u8], subject: Option<&str>) -> Result<SubscriberDoc, DocErr
         let Some(e) = entry.as_object() else {
             return Err(DocError::NoResource(key.clone()));
         };
-        let resource = e
-            .get("ResourceAddress")
-            .and_then(Json::as_str)
-            .map(str::to_string)
+        // The O-RAN keys exactly, else the v1 keys in any case; trimmed
+        // either way, so that a blank resource is none.
+        let exact = |k: &str| {
+            e.get(k)
+                .and_then(Json::as_str)
+                .map(|s| s.trim().to_string())
+        };
+        let resource = exact("ResourceAddress")
             .or_else(|| string(e, &["resource"]))
             .filter(|r| !r.is_empty())
             .ok_or_else(|| DocError::NoResource(key.clone()))?;
-        let exact = |k: &str| e.get(k).and_then(Json::as_str).map(str::to_string);
         subscriptions.push(TransportSubscription {
             id: exact("SubscriptionId")
                 .or_else(|| string(e, &["id"]))
@@ -208,6 +211,40 @@ mod tests {
         ] {
             assert!(parse(bad.as_bytes(), None).is_err(), "{bad}");
         }
+    }
+
+    /// Found by the rest_bodies fuzz target (its input, minimised): a blank
+    /// `ResourceAddress` was taken as the resource `" "`, while the same
+    /// entry built back (`resource`, trimmed) was refused.
+    #[test]
+    fn a_blank_resource_address_is_no_resource() {
+        let body = br#"{
+  "clientID":"1","subStore": {
+ "store": {
+ "5}":{ "ResourceAddress":" "}   }}, "": 0 }"#;
+        assert_eq!(
+            parse(body, Some("DELETE")),
+            Err(DocError::NoResource("5}".into()))
+        );
+        let body = br#"{"clientID":"c","EndpointUri":"http://h:1","subStore":{"store":{"x":{"ResourceAddress":" /r ","SubscriptionId":" s "}}}}"#;
+        let d = parse(body, None).expect("valid");
+        assert_eq!(d.subscriptions[0].resource, "/r");
+        assert_eq!(d.subscriptions[0].id, "s");
+        let again = build(
+            &d.client_id,
+            &d.endpoint,
+            d.action,
+            &[V1Sub {
+                id: "s".into(),
+                resource: "/r".into(),
+                endpoint: String::new(),
+                uri_location: String::new(),
+            }],
+        );
+        assert_eq!(
+            parse(again.as_bytes(), None).expect("valid").subscriptions,
+            d.subscriptions
+        );
     }
 
     #[test]

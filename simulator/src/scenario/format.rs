@@ -817,6 +817,33 @@ impl Scenario {
             if p.interfaces.is_empty() {
                 return Err(format!("profile {}: no [[profile.interface]]", p.name));
             }
+            // The real runner writes these names into `ptp4l.N.config` and
+            // the threshold file: they must read back as written
+            // (socket-and-lines.md §5.1), or the real and the virtual run
+            // would configure different nodes.
+            if p.name.is_empty()
+                || !p
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
+                return Err(format!(
+                    "profile {:?}: a name uses only letters, digits, '_' and '-'",
+                    p.name
+                ));
+            }
+            for (i, iface) in p.interfaces.iter().enumerate() {
+                let n = &iface.name;
+                if n.is_empty() || n.contains(|c: char| c.is_whitespace() || "[]#".contains(c)) {
+                    return Err(format!(
+                        "profile {}: interface {n:?} is not a ptp4l section name",
+                        p.name
+                    ));
+                }
+                if p.interfaces[..i].iter().any(|j| j.name == *n) {
+                    return Err(format!("profile {}: interface {n} twice", p.name));
+                }
+            }
             if self
                 .profiles
                 .iter()

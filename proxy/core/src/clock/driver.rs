@@ -18,9 +18,20 @@ pub struct Driver {
     now: f64,
 }
 
-/// `t` seconds as engine time.
+/// The latest instant of virtual time, in seconds (about 3 170 years):
+/// later times count as this one, so that any time column is valid input
+/// and a deadline after it still fits a `Duration` and a `SystemTime`.
+pub const MAX_VIRTUAL_S: f64 = 1e11;
+
+/// `t` seconds as engine time (negative and NaN as 0, beyond
+/// [`MAX_VIRTUAL_S`] as that).
 pub fn at(t: f64) -> Now {
-    Now::virtual_at(Duration::from_secs_f64(t.max(0.0)))
+    let t = if t.is_nan() {
+        0.0
+    } else {
+        t.clamp(0.0, MAX_VIRTUAL_S)
+    };
+    Now::virtual_at(Duration::from_secs_f64(t))
 }
 
 impl Driver {
@@ -119,6 +130,27 @@ mod tests {
             }],
             aliases: Default::default(),
         }
+    }
+
+    /// Found by the engine fuzz target: `explain` of a line at
+    /// `@88888888888888888888888888888888880.050` panicked converting it
+    /// to a `Duration`.
+    #[test]
+    fn any_time_is_an_instant() {
+        let max = at(MAX_VIRTUAL_S);
+        assert_eq!(at(8.888_888_888_888_889e34).mono, max.mono);
+        assert_eq!(at(f64::INFINITY).mono, max.mono);
+        assert_eq!(at(f64::NAN).mono, Duration::ZERO);
+        assert_eq!(at(-1.0).mono, Duration::ZERO);
+        let mut d = Driver::new("n", cfg());
+        assert!(d.advance(8.888_888_888_888_889e34).is_empty());
+        let line = parse("ptp4l[0.1]: [ptp4l.0.config] master offset 3 s2 freq -1 path delay 9")
+            .expect("line");
+        assert_eq!(
+            d.line(&line).events().count(),
+            2,
+            "LOCKED and the sync-state"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod current;
 mod derived;
 pub mod driver;
 mod effects;
+pub mod invariants;
 mod json_states;
 mod labels;
 mod process;

@@ -108,9 +108,14 @@ impl Engine {
             ProfileType::OcBc => {
                 let timeout = p.thresholds.holdover_timeout_s;
                 let m = &mut p.main;
+                // The SLAVE port moved to an interface of another alias: the
+                // state is now that of a new address, published there unless
+                // it already holds that value (§4; found by the engine fuzz
+                // target: HOLDOVER moved to the new address silently).
+                let moved = m.state.is_some() && m.alias.as_ref() != Some(&alias);
                 m.alias = Some(alias);
                 m.offset = o.offset;
-                let changed = apply(m, class, false, timeout, now);
+                let changed = apply(m, class, false, timeout, now) || moved;
                 let m = m.clone();
                 self.settle(m, changed, state_labels, now, fx);
             }

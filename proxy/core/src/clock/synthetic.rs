@@ -122,12 +122,18 @@ impl Engine {
     }
 
     /// Makes a profile daemon-driven, cancelling the timers of its previous
-    /// main clocks (§2.3).
+    /// main clocks (§2.3). The new driver's main clock starts unset, so the
+    /// first status line recomputes the sync-state (its inputs changed:
+    /// the previous main clocks are gone) even when it publishes nothing
+    /// (the last published value carries over). Found by the engine fuzz
+    /// target: a ts2phc-driven LOCKED main clock dropped by a T-BC status
+    /// line left the sync-state LOCKED beside the T-BC clock's FREERUN.
     fn become_kind(&mut self, pi: usize, kind: ProfileType) {
         let p = &mut self.profiles[pi];
         if p.kind != kind {
             p.kind = kind;
             p.main.deadline = None;
+            p.main.state = None;
             p.ts2phc_mains.clear();
         }
     }

@@ -211,3 +211,13 @@ fn cmd_restart_reloads_config() {
     assert_eq!(summary.rejected, 0);
     assert_eq!(compact(&out).len(), 3, "{out}");
 }
+
+/// Found by the engine fuzz target (its input, minimised): a time column
+/// beyond what a `Duration` holds made explain panic.
+#[test]
+fn a_huge_time_column_is_read() {
+    let input = "@88888888888888888888888888888888880.050 phc2sys[5000.050]: [ptp4l.0.config] CLOCK_REALTIME phc offset         3 s2 freq   +2726 delay    547\n";
+    let (out, summary) = run(input, &jsonl());
+    assert_eq!(summary.lines, 1);
+    assert_eq!(out.lines().count(), summary.events as usize, "{out}");
+}

@@ -84,3 +84,22 @@ fn a_known_failure_is_read() {
     assert_eq!(s.known_failure.as_deref(), Some("engine bug"));
     assert_eq!(s.name, "k");
 }
+
+/// Found by the `scenario` fuzz target: the real runner wrote a profile
+/// name the proxy refuses (`#profile: tbc-profile;`), so real and virtual
+/// runs configured different nodes.
+#[test]
+fn names_the_proxy_cannot_read_back_are_invalid() {
+    let bad_name = PROFILE.replace("name = \"p\"", "name = \"tbc-profile;\"");
+    assert_eq!(
+        err(&bad_name),
+        "bad.toml: profile \"tbc-profile;\": a name uses only letters, digits, '_' and '-'"
+    );
+    let bad_iface = PROFILE.replace("\"ens2f0\"", "\"ens2 f0\"");
+    assert_eq!(
+        err(&bad_iface),
+        "bad.toml: profile p: interface \"ens2 f0\" is not a ptp4l section name"
+    );
+    let twice = format!("{PROFILE}[[profile.interface]]\nname = \"ens2f0\"\nrole = \"master\"\n");
+    assert_eq!(err(&twice), "bad.toml: profile p: interface ens2f0 twice");
+}

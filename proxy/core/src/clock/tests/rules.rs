@@ -318,6 +318,82 @@ fn s5_2_k1_needs_slave_port() {
     );
 }
 
+/// §5.1, §4: the OC/BC main clock takes the alias of the SLAVE port when an
+/// offset line arrives; when that moves to an interface of another alias,
+/// the state is published at the new address (it was never published
+/// there). Found by the engine fuzz target (its input, minimised, with the
+/// configuration `explain` synthesises from it: both ports start SLAVE).
+#[test]
+fn s5_1_main_clock_moving_to_another_alias_publishes_there() {
+    let mut h = H::new(node(
+        vec![file(
+            "ptp4l.0.config",
+            "explain-auto",
+            &["ens2f0", "ens1f0"],
+        )],
+        vec![],
+    ));
+    let _ = h.expect(
+        0.010,
+        "ptp4l[5000.010]: [ptp4l.0.config] master offset          5 s2 freq   -1120 path delay      1585",
+        &["E1 ens2fx LOCKED (5)", "SYNC LOCKED"],
+    );
+    let _ = h.expect(
+        4.093,
+        "ptp4l[5004.093]: [ptp4l.0.config] port 1 (ens2f0): LISTENING to UNCALIBRATED on RS_SLAVE",
+        &["E1 ens2fx HOLDOVER (5)", "SYNC HOLDOVER"],
+    );
+    // Port 2 (ens1f0) is the SLAVE port now: HOLDOVER at ens1fx, unpublished
+    // there until now.
+    let _ = h.expect(
+        4.209,
+        "ptp4l[5004.209]: [ptp4l.0.config] master offset       -950 s0 freq   -1226 path delay      2315",
+        &["E1 ens1fx HOLDOVER (-950)"],
+    );
+    // Same address, same state: nothing more.
+    let _ = h.expect(4.3, &k1(C0, -900, "s0"), &[]);
+    h.expire(9.093, &["E1 ens1fx FREERUN (-900)", "SYNC FREERUN"]);
+}
+
+/// §2.3, §4: a change of type at run time recomputes the sync-state (the
+/// previous main clocks are no longer inputs), while the last published
+/// lock-state carries over. Found by the engine fuzz target (its input,
+/// minimised, with the configuration `explain` synthesises from it).
+#[test]
+fn s2_3_change_of_type_recomputes_the_sync_state() {
+    let mut h = H::new(node(
+        vec![file(
+            "ptp4l.0.config",
+            "explain-auto",
+            &["ens4f0", "ens1f0"],
+        )],
+        vec![],
+    ));
+    let _ = h.expect(
+        1.062,
+        "ptp4l[9000.062]: [ptp4l.0.config] master offset      48211 s0 freq   -1123 path delay      1585",
+        &["E1 ens4fx FREERUN (48211)", "SYNC FREERUN"],
+    );
+    // The first ts2phc line: ts2phc-driven, one main clock per interface.
+    let _ = h.expect(
+        3741.3,
+        "ts2phc[86405.465]: [ts2phc.0.config] ens1f0 offset          3 s2 freq      +2",
+        &["E1 ens1fx LOCKED (3)", "SYNC LOCKED"],
+    );
+    let _ = h.expect(
+        3741.3,
+        "ptp4l[5012.000]: [ptp4l.0.config] port 1 (ens4f0): FAULTY to LISTENING on INIT_COMPLETE",
+        &[],
+    );
+    // T-BC now: its main clock ens4fx is FREERUN (already published there),
+    // the ts2phc main clock ens1fx is gone.
+    let _ = h.expect(
+        3741.3,
+        "T-BC[1757601790]:[ts2phc.0.config] ens4f0 offset 99999999999 T-BC-STATUS s0",
+        &["SYNC FREERUN"],
+    );
+}
+
 /// §6 step 1: `R == P` is a no-op (replays harmless), not even the metric.
 #[test]
 fn s6_replay_is_noop() {

@@ -1,0 +1,204 @@
+//! Invariants of the engine's output that hold for any input sequence
+//! (clock-states.md §4 and §16), checked by the property tests
+//! (`tests/props.rs`) and the engine fuzz target (`fuzz/`):
+//!
+//! 1. no repeated publication: an event for a resource address carries a
+//!    value different from the last one published for that address (the
+//!    first decision after start-up or `CMD RESTART` is always new; the node
+//!    sync-state survives a restart); the clock class is stored per profile
+//!    key (§10), so an address that two profiles' classes share is exempt;
+//! 2. the node sync-state is the worst over the main clocks and E3 that have
+//!    a state (none when none has one);
+//! 3. no silent transitions: every current state was published (for an
+//!    address that one clock holds; see [`Invariants::state`]).
+//!
+//! A violation is returned as text, so that a proptest and a fuzz target
+//! both report it in their own way.
+
+use std::collections::{HashMap, HashSet};
+
+use super::{Effects, Engine};
+use crate::events::{DataType, EventData, Resource};
+
+/// The published values seen so far, per (resource, address).
+#[derive(Debug, Default, Clone)]
+pub struct Invariants {
+    last: HashMap<(Resource, String), Vec<String>>,
+}
+
+/// The part of an event that decides whether it is new (§4): the state,
+/// the clock class, the GNSS value, or the SyncE quality pair; never an
+/// offset or a `gpsFix`. Keyed by the address of the first value.
+fn published(d: &EventData) -> Option<((Resource, String), Vec<String>)> {
+    let first = d.values.first()?;
+    let value = match d.resource {
+        Resource::SynceClockQuality => d.values.iter().map(|v| v.value.clone()).collect(),
+        _ => vec![first.value.clone()],
+    };
+    Some(((d.resource, first.address.clone()), value))
+}
+
+/// Clock-class addresses of more than one profile of `e`: the class is
+/// stored and published per profile key (clock-states.md §10), and two
+/// profiles whose class aliases are equal (interfaces `ens4f0` and
+/// `ens4f1`, or two configurations without interfaces under `explain`)
+/// publish under one address, each on its own changes.
+fn shared_class_addresses(e: &Engine) -> HashSet<(Resource, String)> {
+    let mut seen = HashSet::new();
+    let mut shared = HashSet::new();
+    for p in &e.profiles {
+        if let Some(alias) = p.class_alias() {
+            let key = (Resource::ClockClass, e.master_address(&alias));
+            if !seen.insert(key.clone()) {
+                shared.insert(key);
+            }
+        }
+    }
+    shared
+}
+
+fn rank(v: &str) -> u8 {
+    match v {
+        "LOCKED" => 0,
+        "HOLDOVER" => 1,
+        _ => 2,
+    }
+}
+
+impl Invariants {
+    /// Nothing published yet (a new engine without a persisted sync-state).
+    pub fn new() -> Invariants {
+        Invariants::default()
+    }
+
+    /// After `CMD RESTART`: every value but the node sync-state counts as
+    /// unpublished again.
+    pub fn restarted(&mut self) {
+        self.last.retain(|(r, _), _| *r == Resource::SyncState);
+    }
+
+    /// The last value published for a resource address.
+    pub fn last(&self, resource: Resource, address: &str) -> Option<&[String]> {
+        self.last
+            .get(&(resource, address.to_string()))
+            .map(Vec::as_slice)
+    }
+
+    /// Invariant 1 over the events `fx` of one input to `e`.
+    pub fn events(&mut self, fx: &Effects, e: &Engine) -> Result<(), String> {
+        let shared = shared_class_addresses(e);
+        for d in fx.events() {
+            let Some((key, value)) = published(d) else {
+                return Err(format!("{:?} event without values", d.resource));
+            };
+            if let Some(prev) = self.last.insert(key.clone(), value.clone()) {
+                if prev == value && !shared.contains(&key) {
+                    return Err(format!("repeated {key:?} = {value:?}"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Invariants 2 and 3 over the engine's state after an input.
+    pub fn state(&self, e: &Engine) -> Result<(), String> {
+        let s = e.snapshot();
+        let states = |r: Resource| -> Vec<(String, String)> {
+            s.values(r)
+                .unwrap_or_default()
+                .iter()
+                .filter(|v| v.data_type == DataType::Notification)
+                .map(|v| (v.address.clone(), v.value.clone()))
+                .collect()
+        };
+        let inputs: Vec<_> = states(Resource::LockState)
+            .into_iter()
+            .map(|(a, v)| (Resource::LockState, a, v))
+            .chain(
+                states(Resource::OsClockSyncState)
+                    .into_iter()
+                    .map(|(a, v)| (Resource::OsClockSyncState, a, v)),
+            )
+            .collect();
+        let worst = inputs.iter().map(|(_, _, v)| v).max_by_key(|v| rank(v));
+        let sync = states(Resource::SyncState);
+        if sync.first().map(|(_, v)| v) != worst {
+            return Err(format!(
+                "sync-state {sync:?} is not the worst of its inputs {inputs:?}"
+            ));
+        }
+        // Main clocks of two profiles whose interfaces share an alias
+        // (`ens4f0` under one configuration, `ens4f1` under another) publish
+        // under one address; only an address held by one clock has one
+        // current state to compare with.
+        let shared = |r: Resource, addr: &str| {
+            inputs
+                .iter()
+                .filter(|(q, a, _)| *q == r && a == addr)
+                .count()
+                > 1
+        };
+        let current = inputs
+            .iter()
+            .cloned()
+            .chain(sync.into_iter().map(|(a, v)| (Resource::SyncState, a, v)))
+            .filter(|(r, a, _)| !shared(*r, a))
+            .collect::<Vec<_>>();
+        for (r, addr, v) in current {
+            if self.last(r, &addr) != Some(std::slice::from_ref(&v)) {
+                return Err(format!(
+                    "silent {r:?} {addr} = {v}: last published {:?}",
+                    self.last(r, &addr)
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::tests::{at, node};
+    use crate::explain::{auto_config, AUTO_PROFILE};
+    use crate::linuxptp::parse;
+
+    /// Found by the engine fuzz target (its input, minimised): two
+    /// configurations whose class alias is the same (`explain` gives each
+    /// configuration without interfaces the port `unknown`) each publish
+    /// their first class, 6, under one address. Not a repeat: the class is
+    /// per profile key (§10). A repeat by one profile still is one.
+    #[test]
+    fn two_profiles_publish_their_class_under_one_address() {
+        let input = b"CRTED t]:[ts2phc.0.config] CLOCK_CLASS_CHANGE 6\n\
+                      ] ptp4l.0.config]\xff\xff\xffe g]CLOCK_CLASS_CHANGE 6";
+        let text = String::from_utf8_lossy(input);
+        let lines: Vec<&str> = text.lines().collect();
+        let files = auto_config(lines.iter().copied(), AUTO_PROFILE);
+        assert_eq!(files.len(), 2, "{files:?}");
+        assert!(files.iter().all(|f| f.ports[0].iface == "unknown"));
+        let engine = |files| {
+            let mut e = Engine::new("compute-1.example.com", None);
+            let _ = e.on_config(node(files, vec![]));
+            e
+        };
+        let mut e = engine(files.clone());
+        let mut inv = Invariants::new();
+        for line in &lines {
+            let parsed = parse(line).unwrap_or_else(|err| panic!("{line}: {err:?}"));
+            let fx = e.on_line(&parsed, at(0.0));
+            assert_eq!(fx.events().count(), 1, "{line}");
+            inv.events(&fx, &e).expect("two profiles, one address");
+        }
+        // One profile alone: the same event twice is a repeat.
+        // The first line's profile key is `ptp4l.0.config`, the second's `g`.
+        let first = files.iter().filter(|f| f.name == "ptp4l.0.config");
+        let mut e = engine(first.cloned().collect());
+        let parsed = parse(lines[0]).expect("parses");
+        let fx = e.on_line(&parsed, at(0.0));
+        assert_eq!(fx.events().count(), 1);
+        let mut inv = Invariants::new();
+        inv.events(&fx, &e).expect("the first class");
+        assert!(inv.events(&fx, &e).is_err(), "a repeat by one profile");
+    }
+}
