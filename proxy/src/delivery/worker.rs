@@ -128,28 +128,42 @@ async fn deliver(
         }
         match report.result {
             AttemptResult::Delivered => {
-                debug!(subscriber = %key, detail = %report.detail, "delivered");
+                tracing::debug_span!("delivery", subscriber = %key)
+                    .in_scope(|| debug!(detail = %report.detail, "delivered"));
                 return FinalOutcome::Delivered;
             }
             AttemptResult::Rejected => {
-                warn!(subscriber = %key, endpoint = %url, detail = %report.detail, "event rejected by consumer");
+                span(key).in_scope(|| {
+                    warn!(endpoint = %url, detail = %report.detail, "event rejected by consumer");
+                });
                 return FinalOutcome::Rejected;
             }
             AttemptResult::Retryable => {
                 let Some(delay) = retry_delay(&config.retry_delays, retry, config.jitter) else {
-                    warn!(
-                        subscriber = %key,
-                        endpoint = %url,
-                        attempts = retry + 1,
-                        detail = %report.detail,
-                        "delivery failed"
-                    );
+                    span(key).in_scope(|| {
+                        warn!(
+                            endpoint = %url,
+                            attempts = retry + 1,
+                            detail = %report.detail,
+                            "delivery failed"
+                        );
+                    });
                     return FinalOutcome::Failed;
                 };
-                debug!(subscriber = %key, detail = %report.detail, ?delay, "attempt failed, retrying");
+                tracing::debug_span!("delivery", subscriber = %key).in_scope(|| {
+                    debug!(detail = %report.detail, ?delay, "attempt failed, retrying");
+                });
                 tokio::time::sleep(delay).await;
                 retry += 1;
             }
         }
     }
+}
+
+/// The span of a subscriber's delivery log lines (`subscriber` as its
+/// field). Made at the log site only: a span entered on every poll of the
+/// worker cost more than the rest of an idle delivery. Lines at debug level
+/// use a debug-level span, so nothing is made when debug is off.
+fn span(key: &SubscriberKey) -> tracing::Span {
+    tracing::info_span!("delivery", subscriber = %key)
 }
