@@ -5,8 +5,9 @@
 //! 1. no repeated publication: an event for a resource address carries a
 //!    value different from the last one published for that address (the
 //!    first decision after start-up or `CMD RESTART` is always new; the node
-//!    sync-state survives a restart); the clock class is stored per profile
-//!    key (§10), so an address that two profiles' classes share is exempt;
+//!    sync-state survives a restart); the clock class and GNSS receivers
+//!    are per profile key (§10, §11), so an address that two profile keys
+//!    share is exempt;
 //! 2. the node sync-state is the worst over the main clocks and E3 that have
 //!    a state (none when none has one);
 //! 3. no silent transitions: every current state was published (for an
@@ -38,20 +39,27 @@ fn published(d: &EventData) -> Option<((Resource, String), Vec<String>)> {
     Some(((d.resource, first.address.clone()), value))
 }
 
-/// Clock-class addresses of more than one profile of `e`: the class is
-/// stored and published per profile key (clock-states.md §10), and two
-/// profiles whose class aliases are equal (interfaces `ens4f0` and
-/// `ens4f1`, or two configurations without interfaces under `explain`)
-/// publish under one address, each on its own changes.
-fn shared_class_addresses(e: &Engine) -> HashSet<(Resource, String)> {
+/// Addresses that more than one entity of `e` publishes under, each on
+/// its own changes: the clock class is stored per profile key (clock-states
+/// .md §10), a GNSS receiver is one per (profile key, interface alias)
+/// (§11). Two profile keys whose aliases are equal (interfaces `ens4f0` and
+/// `ens4f1`, two configurations without interfaces under `explain`, or a
+/// line whose tag names another configuration) publish under one address.
+fn shared_addresses(e: &Engine) -> HashSet<(Resource, String)> {
     let mut seen = HashSet::new();
     let mut shared = HashSet::new();
-    for p in &e.profiles {
-        if let Some(alias) = p.class_alias() {
-            let key = (Resource::ClockClass, e.master_address(&alias));
-            if !seen.insert(key.clone()) {
-                shared.insert(key);
-            }
+    let classes = e
+        .profiles
+        .iter()
+        .filter_map(|p| p.class_alias())
+        .map(|a| (Resource::ClockClass, e.master_address(&a)));
+    let receivers = e
+        .gnss
+        .iter()
+        .map(|r| (Resource::GnssSyncStatus, e.master_address(&r.alias)));
+    for key in classes.chain(receivers) {
+        if !seen.insert(key.clone()) {
+            shared.insert(key);
         }
     }
     shared
@@ -86,7 +94,7 @@ impl Invariants {
 
     /// Invariant 1 over the events `fx` of one input to `e`.
     pub fn events(&mut self, fx: &Effects, e: &Engine) -> Result<(), String> {
-        let shared = shared_class_addresses(e);
+        let shared = shared_addresses(e);
         for d in fx.events() {
             let Some((key, value)) = published(d) else {
                 return Err(format!("{:?} event without values", d.resource));
@@ -200,5 +208,28 @@ mod tests {
         let mut inv = Invariants::new();
         inv.events(&fx, &e).expect("the first class");
         assert!(inv.events(&fx, &e).is_err(), "a repeat by one profile");
+    }
+
+    /// Found by the engine fuzz target (its input, minimised): a GNSS line
+    /// whose tag is cut (`:_ts2phc.0.config]`) names another profile key;
+    /// its receiver and the one of `[ts2phc.0.config]` each publish their
+    /// first value under one address (one receiver per profile key and
+    /// alias, §11).
+    #[test]
+    fn two_receivers_publish_under_one_address() {
+        let lines = [
+            "gnss[1700001990]:_ts2phc.0.config] ens1f0 gnss_status 5 offset 1 s2",
+            "gnss[1700002000]:[ts2phc.0.config] ens1f0 gnss_status 3 offset 1 s2",
+        ];
+        let files = auto_config(lines.iter().copied(), AUTO_PROFILE);
+        let mut e = Engine::new("compute-1.example.com", None);
+        let _ = e.on_config(node(files, vec![]));
+        let mut inv = Invariants::new();
+        for (i, line) in lines.iter().enumerate() {
+            let parsed = parse(line).unwrap_or_else(|err| panic!("{line}: {err:?}"));
+            let fx = e.on_line(&parsed, at(i as f64 * 10.0));
+            assert_eq!(fx.events().count(), 1, "{line}");
+            inv.events(&fx, &e).expect("two receivers, one address");
+        }
     }
 }
