@@ -232,7 +232,8 @@ impl EngineTask {
 
     fn apply(&mut self, fx: Effects) {
         let mut published = Vec::new();
-        for e in fx.items {
+        let mut items = fx.items;
+        for e in items.drain(..) {
             match e {
                 Effect::Metric(op) => self.ptp.apply(&op),
                 Effect::Publish(data, time) => published.push((data, time)),
@@ -257,6 +258,7 @@ impl EngineTask {
                 }
             }
         }
+        self.engine.recycle(items);
         if published.is_empty() {
             return;
         }

@@ -3,50 +3,37 @@
 //! through it, without a lock.
 //!
 //! The writer goes through two caches of series handles. The first is keyed
-//! by the identity of the label values (the engine reuses the same `Arc`s
-//! line after line), so a metric update usually costs a hash of a few words
-//! and an atomic store; the second, keyed by the label text, catches a
-//! series built from new `Arc`s.
+//! by the family and the address of the series' shared label set (the
+//! engine reuses the same set line after line), so a metric update usually
+//! costs a hash of two words and an atomic store; the second, keyed by the
+//! label text, catches a series built from a new set.
 
 use std::collections::HashMap;
 
 use prometheus::{Gauge, GaugeVec, IntCounterVec, Registry};
 
 use super::families::{counter_vec, gauge_vec};
-use ptp_event_core::clock::{Family, Label, Labels, MetricOp, Series};
+use ptp_event_core::clock::{Family, Labels, MetricOp, Series};
 
-/// Entries of the identity cache before it is emptied (new `Arc`s for known
-/// series, such as a port's raw name on each role change, add entries).
+/// Entries of the identity cache before it is emptied (new label sets for
+/// known series, such as a port's raw name on each role change, add
+/// entries).
 const MAX_BY_ID: usize = 4096;
 
-/// A series by the addresses of its label texts. The cache entry keeps its
-/// `Series`, and so its `Arc`s, alive (static texts live for ever): an
-/// address cannot be reused for another value while it is a key.
+/// A series by the address of its label set. The cache entry keeps its
+/// `Series`, and so the set, alive: an address cannot be reused for another
+/// set while it is a key.
 #[derive(PartialEq, Eq, Hash)]
 struct SeriesId {
     family: Family,
-    labels: [usize; 9],
+    labels: usize,
 }
 
 impl SeriesId {
     fn of(s: &Series) -> SeriesId {
-        fn id(l: &Option<Label>) -> usize {
-            l.as_ref().map_or(0, Label::addr)
-        }
-        let l = &s.labels;
         SeriesId {
             family: s.family,
-            labels: [
-                id(&l.from),
-                id(&l.process),
-                id(&l.iface),
-                id(&l.config),
-                id(&l.profile),
-                id(&l.threshold),
-                id(&l.network_option),
-                id(&l.device),
-                id(&l.ql_type),
-            ],
+            labels: std::sync::Arc::as_ptr(&s.labels) as usize,
         }
     }
 }
@@ -306,11 +293,11 @@ mod tests {
         let mut w = m.ptp_writer();
         let s = Series {
             family: Family::ProcessRestartCount,
-            labels: Labels {
+            labels: std::sync::Arc::new(Labels {
                 process: Some("ptp4l".into()),
                 config: Some("ptp4l.0.config".into()),
                 ..Labels::default()
-            },
+            }),
         };
         w.apply(&MetricOp::Touch(s.clone()));
         w.apply(&MetricOp::Inc(s));
@@ -328,12 +315,12 @@ mod tests {
         let mut w = m.ptp_writer();
         let s = Series {
             family: Family::MaxOffsetNs,
-            labels: Labels {
+            labels: std::sync::Arc::new(Labels {
                 from: Some("master".into()),
                 process: Some("ptp4l".into()),
                 iface: Some("ens2fx".into()),
                 ..Labels::default()
-            },
+            }),
         };
         w.apply(&MetricOp::Max(s.clone(), 40.0));
         w.apply(&MetricOp::Max(s.clone(), 7.0));
@@ -348,12 +335,12 @@ mod tests {
     fn offset(iface: &str) -> Series {
         Series {
             family: Family::OffsetNs,
-            labels: Labels {
+            labels: std::sync::Arc::new(Labels {
                 from: Some("master".into()),
                 process: Some("ptp4l".into()),
                 iface: Some(iface.into()),
                 ..Labels::default()
-            },
+            }),
         }
     }
 

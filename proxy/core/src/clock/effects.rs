@@ -161,11 +161,14 @@ pub struct Labels {
     pub ql_type: Option<Label>,
 }
 
-/// One time series.
+/// One time series. The label set is shared: the engine builds the set of
+/// a line's series once and reuses it line after line, so a metric update
+/// copies a pointer, not nine labels, and the metrics writer can key its
+/// cache by the set's address.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Series {
     pub family: Family,
-    pub labels: Labels,
+    pub labels: Arc<Labels>,
 }
 
 /// A metric update.

@@ -78,6 +78,9 @@ pub struct Engine {
     l: LabelCache,
     /// States learnt from daemon JSON messages (`on_message`).
     json: json_states::JsonStates,
+    /// Storage of a consumed `Effects::items`, handed back with
+    /// [`Engine::recycle`]: the next line's effects need no allocation.
+    spare: Vec<Effect>,
 }
 
 impl Engine {
@@ -104,6 +107,16 @@ impl Engine {
             seq: 0,
             l: LabelCache::default(),
             json: json_states::JsonStates::default(),
+            spare: Vec::new(),
+        }
+    }
+
+    /// Takes back the storage of effects the driver has carried out (the
+    /// vector is emptied here), for the effects of a later line.
+    pub fn recycle(&mut self, mut items: Vec<Effect>) {
+        items.clear();
+        if items.capacity() <= 64 {
+            self.spare = items;
         }
     }
 
@@ -197,8 +210,10 @@ impl Engine {
             e.body,
             Body::PtpOffset(_) | Body::Phc2sysOffset(_) | Body::Ts2phcOffset(_)
         ) {
-            // Offset lines produce 5-6 metric updates: one allocation.
-            fx.items.reserve_exact(8);
+            // Offset lines produce 5-6 metric updates: one allocation, or
+            // none with the storage of an earlier line's effects.
+            fx.items = std::mem::take(&mut self.spare);
+            fx.items.reserve(8);
         }
         match &e.body {
             Body::ProcessStatus(s) => {
@@ -381,11 +396,13 @@ impl Engine {
 }
 
 impl Effects {
-    pub(crate) fn set(&mut self, family: Family, labels: Labels, v: f64) {
+    pub(crate) fn set(&mut self, family: Family, labels: impl Into<Arc<Labels>>, v: f64) {
+        let labels = labels.into();
         self.items
             .push(Effect::Metric(MetricOp::Set(Series { family, labels }, v)));
     }
-    pub(crate) fn max(&mut self, family: Family, labels: Labels, v: f64) {
+    pub(crate) fn max(&mut self, family: Family, labels: impl Into<Arc<Labels>>, v: f64) {
+        let labels = labels.into();
         self.items
             .push(Effect::Metric(MetricOp::Max(Series { family, labels }, v)));
     }

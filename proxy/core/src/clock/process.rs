@@ -15,11 +15,11 @@ impl Engine {
         now: Now,
         fx: &mut Effects,
     ) {
-        let labels = Labels {
+        let labels = std::sync::Arc::new(Labels {
             process: Some(super::Label::from(e.source)),
             config: Some(super::Label::from(e.config)),
             ..Labels::default()
-        };
+        });
         fx.set(
             Family::ProcessStatus,
             labels.clone(),

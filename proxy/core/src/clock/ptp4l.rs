@@ -58,7 +58,7 @@ impl Engine {
         &mut self,
         m: MainClock,
         changed: bool,
-        state_labels: super::Labels,
+        state_labels: std::sync::Arc<super::Labels>,
         now: Now,
         fx: &mut Effects,
     ) {
