@@ -7,7 +7,10 @@
 //!    first decision after start-up or `CMD RESTART` is always new; the node
 //!    sync-state survives a restart); the clock class and GNSS receivers
 //!    are per profile key (§10, §11), so an address that two profile keys
-//!    share is exempt;
+//!    share is exempt, and so is a clock class whose address moved away
+//!    and back with its main clock's alias (§10 compares with the class
+//!    stored per profile key, §4 with the last value at the address: the
+//!    spec does not say which wins when the address changes);
 //! 2. the node sync-state is the worst over the main clocks and E3 that have
 //!    a state (none when none has one);
 //! 3. no silent transitions: every current state was published (for an
@@ -28,6 +31,8 @@ pub struct Invariants {
     /// Lock-state addresses two main clocks have held at once: the last
     /// value published there may be either's, also after one moved away.
     shared: HashSet<(Resource, String)>,
+    /// Address of the last clock-class event.
+    class_at: Option<String>,
 }
 
 /// The part of an event that decides whether it is new (§4): the state,
@@ -102,8 +107,13 @@ impl Invariants {
             let Some((key, value)) = published(d) else {
                 return Err(format!("{:?} event without values", d.resource));
             };
+            let moved_back = d.resource == Resource::ClockClass
+                && self.class_at.as_deref() != Some(key.1.as_str());
+            if d.resource == Resource::ClockClass {
+                self.class_at = Some(key.1.clone());
+            }
             if let Some(prev) = self.last.insert(key.clone(), value.clone()) {
-                if prev == value && !shared.contains(&key) {
+                if prev == value && !shared.contains(&key) && !moved_back {
                     return Err(format!("repeated {key:?} = {value:?}"));
                 }
             }
@@ -210,6 +220,50 @@ mod tests {
         let mut inv = Invariants::new();
         inv.events(&fx, &e).expect("the first class");
         assert!(inv.events(&fx, &e).is_err(), "a repeat by one profile");
+    }
+
+    /// Found by the engine fuzz target (its inputs, minimised): the class
+    /// address follows the main clock's alias (§10); when a T-GM or T-BC
+    /// status line moves it away and back, the profile's next class is new
+    /// to the profile (§10) though not to the address (§4).
+    #[test]
+    fn a_clock_class_that_moved_away_and_back() {
+        let tgm = [
+            "ptp4l[1700002011]:[ts2phc.0.config] CLOCK_CLASS_CHANGE 7",
+            "dpll[1700005611]:[ts2phc.0.config] ens1f0 frequency_status 1 offset 0 phase_status 1 pps_status 1 s0",
+            "GM[1700005611]:[ts2phc.0.config] ensext_ql1f0 T-GM-STATUS s0",
+            "ptp4l[1700005611]:[ts2phc.0.config] CLOCK_CLASS_CHANGE 248",
+            "GM[1700002011]:[ts2phc.0.config] ens1f0 T-GM-STATUS s1",
+            "ptp4l[1700002011]:[ts2phc.0.config] CLOCK_CLASS_CHANGE 7",
+        ];
+        let tbc = [
+            "ptp4l[1757601760]:[ts2phc.0.config] CLOCK_CLASS_CHANGE 165",
+            "T-BC[1757601705]:[ts2phc.0.config] ens4m0 offset 0 T-BC-STATUS s1",
+            "ptp4l[1757601705]:[ts2phc.0.config] CLOCK_CLASS_CHANGE 135",
+            "ptp4l[5012.000]: [ptp4l.0.config] port 1 (ens4f0): FAULTY to LISTENING on INIT_COMPLETE",
+            "T-BC[1757601760]:[ts2phc.0.config] ens4f0 offset 1600 T-BC-STATUS s1",
+            "ptp4l[1757601760]:[ts2phc.0.config] CLOCK_CLASS_CHANGE 165",
+        ];
+        for (lines, back) in [(tgm, "ens1fx"), (tbc, "ens4fx")] {
+            let files = auto_config(lines.iter().copied(), AUTO_PROFILE);
+            let mut e = Engine::new("compute-1.example.com", None);
+            let _ = e.on_config(node(files, vec![]));
+            let mut inv = Invariants::new();
+            let mut classes = Vec::new();
+            for (i, line) in lines.iter().enumerate() {
+                let parsed = parse(line).unwrap_or_else(|err| panic!("{line}: {err:?}"));
+                let fx = e.on_line(&parsed, at(i as f64));
+                for d in fx.events().filter(|d| d.resource == Resource::ClockClass) {
+                    classes.push(d.values[0].address.clone());
+                }
+                inv.events(&fx, &e)
+                    .unwrap_or_else(|err| panic!("{line}: {err}"));
+                inv.state(&e).unwrap_or_else(|err| panic!("{line}: {err}"));
+            }
+            assert_eq!(classes.len(), 3, "{classes:?}");
+            assert!(classes[0].contains(back) && classes[2].contains(back));
+            assert!(!classes[1].contains(back), "{classes:?}");
+        }
     }
 
     /// Found by the engine fuzz target (its input, minimised): the T-GM
