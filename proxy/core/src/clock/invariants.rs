@@ -7,7 +7,10 @@
 //!    first decision after start-up or `CMD RESTART` is always new; the node
 //!    sync-state survives a restart); the clock class and GNSS receivers
 //!    are per profile key (§10, §11), so an address that two profile keys
-//!    share is exempt;
+//!    share is exempt, and so is a clock class whose address moved away
+//!    and back with its main clock's alias (§10 compares with the class
+//!    stored per profile key, §4 with the last value at the address: the
+//!    spec does not say which wins when the address changes);
 //! 2. the node sync-state is the worst over the main clocks and E3 that have
 //!    a state (none when none has one);
 //! 3. no silent transitions: every current state was published (for an
@@ -25,6 +28,11 @@ use crate::events::{DataType, EventData, Resource};
 #[derive(Debug, Default, Clone)]
 pub struct Invariants {
     last: HashMap<(Resource, String), Vec<String>>,
+    /// Lock-state addresses two main clocks have held at once: the last
+    /// value published there may be either's, also after one moved away.
+    shared: HashSet<(Resource, String)>,
+    /// Address of the last clock-class event.
+    class_at: Option<String>,
 }
 
 /// The part of an event that decides whether it is new (§4): the state,
@@ -99,8 +107,13 @@ impl Invariants {
             let Some((key, value)) = published(d) else {
                 return Err(format!("{:?} event without values", d.resource));
             };
+            let moved_back = d.resource == Resource::ClockClass
+                && self.class_at.as_deref() != Some(key.1.as_str());
+            if d.resource == Resource::ClockClass {
+                self.class_at = Some(key.1.clone());
+            }
             if let Some(prev) = self.last.insert(key.clone(), value.clone()) {
-                if prev == value && !shared.contains(&key) {
+                if prev == value && !shared.contains(&key) && !moved_back {
                     return Err(format!("repeated {key:?} = {value:?}"));
                 }
             }
@@ -109,7 +122,7 @@ impl Invariants {
     }
 
     /// Invariants 2 and 3 over the engine's state after an input.
-    pub fn state(&self, e: &Engine) -> Result<(), String> {
+    pub fn state(&mut self, e: &Engine) -> Result<(), String> {
         let s = e.snapshot();
         let states = |r: Resource| -> Vec<(String, String)> {
             s.values(r)
@@ -137,20 +150,19 @@ impl Invariants {
         }
         // Main clocks of two profiles whose interfaces share an alias
         // (`ens4f0` under one configuration, `ens4f1` under another) publish
-        // under one address; only an address held by one clock has one
-        // current state to compare with.
-        let shared = |r: Resource, addr: &str| {
-            inputs
-                .iter()
-                .filter(|(q, a, _)| *q == r && a == addr)
-                .count()
-                > 1
-        };
+        // under one address; only an address held by one clock, now and
+        // before, has one current state to compare with.
+        for (r, a, _) in &inputs {
+            let holders = inputs.iter().filter(|(q, b, _)| q == r && b == a);
+            if holders.count() > 1 {
+                self.shared.insert((*r, a.clone()));
+            }
+        }
         let current = inputs
             .iter()
             .cloned()
             .chain(sync.into_iter().map(|(a, v)| (Resource::SyncState, a, v)))
-            .filter(|(r, a, _)| !shared(*r, a))
+            .filter(|(r, a, _)| !self.shared.contains(&(*r, a.clone())))
             .collect::<Vec<_>>();
         for (r, addr, v) in current {
             if self.last(r, &addr) != Some(std::slice::from_ref(&v)) {
@@ -208,6 +220,78 @@ mod tests {
         let mut inv = Invariants::new();
         inv.events(&fx, &e).expect("the first class");
         assert!(inv.events(&fx, &e).is_err(), "a repeat by one profile");
+    }
+
+    /// Found by the engine fuzz target (its inputs, minimised): the class
+    /// address follows the main clock's alias (§10); when a T-GM or T-BC
+    /// status line moves it away and back, the profile's next class is new
+    /// to the profile (§10) though not to the address (§4).
+    #[test]
+    fn a_clock_class_that_moved_away_and_back() {
+        let tgm = [
+            "ptp4l[1700002011]:[ts2phc.0.config] CLOCK_CLASS_CHANGE 7",
+            "dpll[1700005611]:[ts2phc.0.config] ens1f0 frequency_status 1 offset 0 phase_status 1 pps_status 1 s0",
+            "GM[1700005611]:[ts2phc.0.config] ensext_ql1f0 T-GM-STATUS s0",
+            "ptp4l[1700005611]:[ts2phc.0.config] CLOCK_CLASS_CHANGE 248",
+            "GM[1700002011]:[ts2phc.0.config] ens1f0 T-GM-STATUS s1",
+            "ptp4l[1700002011]:[ts2phc.0.config] CLOCK_CLASS_CHANGE 7",
+        ];
+        let tbc = [
+            "ptp4l[1757601760]:[ts2phc.0.config] CLOCK_CLASS_CHANGE 165",
+            "T-BC[1757601705]:[ts2phc.0.config] ens4m0 offset 0 T-BC-STATUS s1",
+            "ptp4l[1757601705]:[ts2phc.0.config] CLOCK_CLASS_CHANGE 135",
+            "ptp4l[5012.000]: [ptp4l.0.config] port 1 (ens4f0): FAULTY to LISTENING on INIT_COMPLETE",
+            "T-BC[1757601760]:[ts2phc.0.config] ens4f0 offset 1600 T-BC-STATUS s1",
+            "ptp4l[1757601760]:[ts2phc.0.config] CLOCK_CLASS_CHANGE 165",
+        ];
+        for (lines, back) in [(tgm, "ens1fx"), (tbc, "ens4fx")] {
+            let files = auto_config(lines.iter().copied(), AUTO_PROFILE);
+            let mut e = Engine::new("compute-1.example.com", None);
+            let _ = e.on_config(node(files, vec![]));
+            let mut inv = Invariants::new();
+            let mut classes = Vec::new();
+            for (i, line) in lines.iter().enumerate() {
+                let parsed = parse(line).unwrap_or_else(|err| panic!("{line}: {err:?}"));
+                let fx = e.on_line(&parsed, at(i as f64));
+                for d in fx.events().filter(|d| d.resource == Resource::ClockClass) {
+                    classes.push(d.values[0].address.clone());
+                }
+                inv.events(&fx, &e)
+                    .unwrap_or_else(|err| panic!("{line}: {err}"));
+                inv.state(&e).unwrap_or_else(|err| panic!("{line}: {err}"));
+            }
+            assert_eq!(classes.len(), 3, "{classes:?}");
+            assert!(classes[0].contains(back) && classes[2].contains(back));
+            assert!(!classes[1].contains(back), "{classes:?}");
+        }
+    }
+
+    /// Found by the engine fuzz target (its input, minimised): the T-GM
+    /// main clocks of two profile keys (a tag with leading NULs names
+    /// another key) held `ens1fx` together, then one moved to `ens0fx`;
+    /// the last value published at `ens1fx` is the one that left.
+    #[test]
+    fn an_address_once_shared_stays_exempt() {
+        let lines = [
+            "GM[1700001005]:[\0\0\0\0\0ts2phc.0.config] ens1f0 T-GM-STATUS s1",
+            "GM[1700005611]:[ts2phc.0.config] ens1f0 T-GM-STATUS s0",
+            "GM[1700005611]:[ts2phc.0.config] ens0f0 T-GM-STATUS s0",
+        ];
+        let files = auto_config(lines.iter().copied(), AUTO_PROFILE);
+        let mut e = Engine::new("compute-1.example.com", None);
+        let _ = e.on_config(node(files, vec![]));
+        let mut inv = Invariants::new();
+        for (i, line) in lines.iter().enumerate() {
+            let parsed = parse(line).unwrap_or_else(|err| panic!("{line}: {err:?}"));
+            let fx = e.on_line(&parsed, at(i as f64));
+            assert!(fx.events().count() > 0, "{line}");
+            inv.events(&fx, &e).expect("no repeat");
+            inv.state(&e).expect("the shared address is exempt");
+        }
+        assert!(inv
+            .shared
+            .iter()
+            .any(|(_, a)| a.ends_with("/ens1fx/master")));
     }
 
     /// Found by the engine fuzz target (its input, minimised): a GNSS line

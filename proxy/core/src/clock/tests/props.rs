@@ -116,7 +116,7 @@ impl Checker {
 
     /// Nothing stays HOLDOVER past its deadline; the node sync-state is the
     /// worst of its inputs; published values match the current state.
-    fn state(&self, e: &Engine, t_ms: u64) {
+    fn state(&mut self, e: &Engine, t_ms: u64) {
         for (alias, since) in &self.hold_since {
             assert!(
                 since + timeout_of(alias) > t_ms,
