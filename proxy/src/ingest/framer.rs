@@ -54,11 +54,15 @@ impl Framer {
                 }
                 None => {
                     if !self.discarding {
-                        self.buf.extend_from_slice(data);
-                        if self.buf.len() > MAX_LINE + 1 {
+                        if self.buf.len() + data.len() > MAX_LINE + 1 {
+                            // Too long already: not copied (a long line
+                            // once cost a 128 KiB carry-over per
+                            // connection before it was dropped).
                             self.reset_carry();
                             self.discarding = true;
                             out(Framed::Rejected);
+                        } else {
+                            self.buf.extend_from_slice(data);
                         }
                     }
                     data = &[];
