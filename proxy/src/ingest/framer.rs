@@ -30,7 +30,7 @@ impl Framer {
     /// A line that lies whole in `data` is not copied.
     pub fn feed(&mut self, mut data: &[u8], out: &mut impl FnMut(Framed<'_>)) {
         while !data.is_empty() {
-            match data.iter().position(|&b| b == b'\n') {
+            match find_newline(data) {
                 Some(i) => {
                     let (head, rest) = data.split_at(i);
                     data = &rest[1..];
@@ -54,11 +54,15 @@ impl Framer {
                 }
                 None => {
                     if !self.discarding {
-                        self.buf.extend_from_slice(data);
-                        if self.buf.len() > MAX_LINE + 1 {
+                        if self.buf.len() + data.len() > MAX_LINE + 1 {
+                            // Too long already: not copied (a long line
+                            // once cost a 128 KiB carry-over per
+                            // connection before it was dropped).
                             self.reset_carry();
                             self.discarding = true;
                             out(Framed::Rejected);
+                        } else {
+                            self.buf.extend_from_slice(data);
                         }
                     }
                     data = &[];
@@ -84,6 +88,30 @@ impl Framer {
     }
 }
 
+/// Position of the first `\n`, eight bytes at a time.
+fn find_newline(data: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    const NL: u64 = LO * b'\n' as u64;
+    let mut words = data.chunks_exact(8);
+    let mut at = 0;
+    for w in words.by_ref() {
+        let x = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]) ^ NL;
+        // The lowest set bit marks the first zero byte of `x` (higher
+        // ones may be false after a zero, never before one).
+        let zero = x.wrapping_sub(LO) & !x & HI;
+        if zero != 0 {
+            return Some(at + (zero.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|&b| b == b'\n')
+        .map(|p| at + p)
+}
+
 /// Trims a complete line (`\r`, then blanks) and hands it out; empty lines
 /// are skipped.
 fn finish(line: &[u8], out: &mut impl FnMut(Framed<'_>)) {
@@ -106,6 +134,25 @@ fn finish(line: &[u8], out: &mut impl FnMut(Framed<'_>)) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn newline_search_finds_the_first() {
+        for len in 0..40 {
+            for nl in 0..len {
+                let mut v = vec![b'a'; len];
+                v[nl] = b'\n';
+                if nl + 3 < len {
+                    v[nl + 3] = b'\n';
+                }
+                // Bytes that differ from a newline by one bit or a borrow.
+                if nl > 0 {
+                    v[nl - 1] = 0x0b;
+                }
+                assert_eq!(find_newline(&v), Some(nl), "{len} {nl}");
+            }
+            assert_eq!(find_newline(&vec![0x0bu8; len]), None);
+        }
+    }
 
     /// Owned form of `Framed`, for comparing.
     #[derive(Debug, PartialEq, Eq)]

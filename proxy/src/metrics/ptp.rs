@@ -73,6 +73,10 @@ pub struct PtpWriter {
     // quarter of the ingest CPU); keys are not attacker-chosen.
     cache: HashMap<Series, PtpHandle, rustc_hash::FxBuildHasher>,
     by_id: HashMap<SeriesId, (Series, PtpHandle), rustc_hash::FxBuildHasher>,
+    /// The last series of each family (an offset line updates four
+    /// families with one label set): its set's address and handle, valid
+    /// while the set is a key of `by_id` (emptied with it).
+    last: Vec<Option<(usize, PtpHandle)>>,
 }
 
 #[derive(Clone)]
@@ -208,6 +212,7 @@ impl PtpWriter {
             families,
             cache: HashMap::default(),
             by_id: HashMap::default(),
+            last: Vec::new(),
         }
     }
 
@@ -215,16 +220,30 @@ impl PtpWriter {
     /// the engine reused the label `Arc`s.
     fn with_handle(&mut self, series: &Series, f: impl FnOnce(&PtpHandle)) {
         let id = SeriesId::of(series);
-        if let Some((_, h)) = self.by_id.get(&id) {
-            f(h);
-            return;
+        let slot = series.family as usize;
+        if let Some(Some((addr, h))) = self.last.get(slot) {
+            if *addr == id.labels {
+                return f(h);
+            }
         }
-        let h = self.handle(series);
+        let h = match self.by_id.get(&id) {
+            Some((_, h)) => h.clone(),
+            None => {
+                let h = self.handle(series);
+                if self.by_id.len() >= MAX_BY_ID {
+                    self.by_id.clear();
+                    self.last.clear();
+                }
+                self.by_id
+                    .insert(SeriesId::of(series), (series.clone(), h.clone()));
+                h
+            }
+        };
         f(&h);
-        if self.by_id.len() >= MAX_BY_ID {
-            self.by_id.clear();
+        if self.last.len() <= slot {
+            self.last.resize(slot + 1, None);
         }
-        self.by_id.insert(id, (series.clone(), h));
+        self.last[slot] = Some((id.labels, h));
     }
 
     fn handle(&mut self, series: &Series) -> PtpHandle {
@@ -277,6 +296,7 @@ impl PtpWriter {
                 self.families.restart_count.reset();
                 self.cache.clear();
                 self.by_id.clear();
+                self.last.clear();
             }
         }
     }

@@ -33,7 +33,7 @@ impl Engine {
         };
         let labels = self
             .l
-            .src_proc_iface(&from, &self.l.phc2sys, self.l.clock_realtime.clone());
+            .src_proc_iface(&from, &self.l.phc2sys, &self.l.clock_realtime);
         fx.set(Family::OffsetNs, labels.clone(), o.offset as f64);
         fx.max(
             Family::MaxOffsetNs,
@@ -53,9 +53,7 @@ impl Engine {
         });
         if self.chronyd_owns {
             let state = self.candidate_state(pi).unwrap_or(p);
-            let labels = self
-                .l
-                .proc_iface(&self.l.phc2sys, self.l.clock_realtime.clone());
+            let labels = self.l.proc_iface(&self.l.phc2sys, &self.l.clock_realtime);
             fx.set(Family::ClockState, labels, state.metric_code());
         }
         self.recompute(now, fx);

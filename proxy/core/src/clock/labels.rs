@@ -1,6 +1,7 @@
 //! The fixed label values, as static strings, so that building a series on
 //! the line path neither allocates nor touches a reference count.
 
+use std::borrow::Borrow;
 use std::cell::RefCell;
 use std::sync::Arc;
 
@@ -58,17 +59,22 @@ impl Default for LabelCache {
 
 impl LabelCache {
     /// `{process, iface}`.
-    pub fn proc_iface(&self, process: &Label, iface: Label) -> Arc<Labels> {
-        self.shared(None, process, iface)
+    pub fn proc_iface(&self, process: &Label, iface: impl Borrow<Label>) -> Arc<Labels> {
+        self.shared(None, process, iface.borrow())
     }
     /// `{from, process, iface}`.
-    pub fn src_proc_iface(&self, from: &Label, process: &Label, iface: Label) -> Arc<Labels> {
-        self.shared(Some(from), process, iface)
+    pub fn src_proc_iface(
+        &self,
+        from: &Label,
+        process: &Label,
+        iface: impl Borrow<Label>,
+    ) -> Arc<Labels> {
+        self.shared(Some(from), process, iface.borrow())
     }
 
     /// The shared set of these labels, built once (the lines of a running
     /// clock use a handful of sets, over and over).
-    fn shared(&self, from: Option<&Label>, process: &Label, iface: Label) -> Arc<Labels> {
+    fn shared(&self, from: Option<&Label>, process: &Label, iface: &Label) -> Arc<Labels> {
         let key = [from.map_or(0, Label::addr), process.addr(), iface.addr()];
         let mut memo = self.memo.borrow_mut();
         if let Some((_, set)) = memo.iter().find(|(k, _)| *k == key) {
@@ -77,7 +83,7 @@ impl LabelCache {
         let set = Arc::new(Labels {
             from: from.cloned(),
             process: Some(process.clone()),
-            iface: Some(iface),
+            iface: Some(iface.clone()),
             ..Labels::default()
         });
         if memo.len() >= MEMO {

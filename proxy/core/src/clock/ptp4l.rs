@@ -74,7 +74,7 @@ impl Engine {
     fn offset_metrics(
         &self,
         process: &Label,
-        alias: Label,
+        alias: &Label,
         offset: i64,
         freq: f64,
         delay: Option<i64>,
@@ -100,10 +100,10 @@ impl Engine {
             return;
         };
         let ptp4l = self.l.ptp4l.clone();
-        self.offset_metrics(&ptp4l, alias.clone(), o.offset, o.freq, o.delay, fx);
+        self.offset_metrics(&ptp4l, &alias, o.offset, o.freq, o.delay, fx);
         let p = &mut self.profiles[pi];
         let class = classify(o.servo, o.delay.is_none(), o.offset, &p.thresholds);
-        let state_labels = self.l.proc_iface(&ptp4l, alias.clone());
+        let state_labels = self.l.proc_iface(&ptp4l, &alias);
         match p.kind {
             ProfileType::OcBc => {
                 let timeout = p.thresholds.holdover_timeout_s;
