@@ -127,7 +127,7 @@ fn level_run(bytes: &[u8], i: usize) -> Option<(usize, usize)> {
 /// taken from its edges (`trailing_zeros`), so the cost is a table lookup
 /// per byte and a few bit operations per token, not a data-dependent
 /// branch per byte. A tag with a level suffix (rare: replayed lines) is
-/// handled by [`tokenize_bytewise`], which the mask version equals
+/// handled by `tokenize_bytewise`, which the mask version equals
 /// otherwise (a property test checks it).
 pub fn tokenize(line: &str) -> Tokens<'_> {
     let mut t = Tokens::empty(line);
