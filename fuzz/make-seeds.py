@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Writes the raw seed inputs of every fuzz target to OUT/<target>/ from the
-test fixtures (proxy/core/testdata, proxy/testdata, scenarios/*.toml, the
-log lines of the old parse seeds) and the spec's examples (SPEC, by default
-../shared/spec beside the repository). `cargo fuzz cmin` then keeps the few
-that matter in fuzz/corpus/<target>/ (README.md, "Seeds").
+test fixtures (proxy/core/testdata, proxy/testdata, scenarios/*.toml) and
+the spec's examples (SPEC, by default ../shared/spec beside the
+repository). A merge (`-merge=1`, README.md "Seeds and minimising") then
+keeps the few that add coverage in fuzz/corpus/<target>/.
 
 Usage: python3 fuzz/make-seeds.py OUT [SPEC]
 """
@@ -12,6 +12,7 @@ import json
 import pathlib
 import re
 import sys
+import zlib
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = pathlib.Path(sys.argv[1])
@@ -47,16 +48,12 @@ def spec_lines():
 
 
 logs = sorted((ROOT / "proxy/core/testdata/logs").glob("*.log"))
-old = ROOT / "fuzz/seeds/parse"
 
-# log_lines: every line of the captures (without the @ column), the old
-# seeds, the spec's example lines.
+# log_lines: every line of the captures (without the @ column), the spec's
+# example lines.
 for log in logs:
     for line in log.read_text().splitlines():
         put("log_lines", re.sub(r"^@\S+\s+", "", line))
-if old.is_dir():
-    for f in sorted(old.iterdir()):
-        put("log_lines", f.read_bytes())
 for line in spec_lines():
     put("log_lines", line)
 
@@ -144,3 +141,68 @@ for p in sorted((ROOT / "proxy/testdata/store").glob("*/*.json")):
 # scenario: the scenario library.
 for p in sorted((ROOT / "scenarios").glob("*.toml")):
     put("scenario", p.read_bytes())
+
+# store_journal: journals over each of the target's four snapshots (the
+# first byte), as the store writes them: one record per line, `#` lines
+# (the target puts the checksum) and, once each, a line with its real
+# CRC-32 (zlib's is the same IEEE polynomial) and one with a wrong one.
+# Shapes of the spec's §8.1 example.
+
+LOCK = "/cluster/node/compute-1.example.com/sync/ptp-status/lock-state"
+UUID = "5d1ba1b6-0a7c-4f3e-9d6b-1f2e3d4c5b6a"
+
+
+def sub(id, api="v2"):
+    s = {"api": api, "id": id, "resource": LOCK,
+         "uriLocation": f"http://p/api/ocloudNotifications/v2/subscriptions/{id}",
+         "created": "2025-05-14T14:00:02.3Z"}
+    if api == "v2":
+        s["endpoint"] = "http://consumer.ns.svc:8989/event"
+    return s
+
+
+changes = [
+    {"putSubscription": sub(UUID)},
+    {"putSubscription": sub("s1", "v1")},
+    {"putTransportClient": {"clientId": "c1", "endpoint": "http://127.0.0.1:9/c1",
+                            "subscriptions": [{"id": "t1", "resource": LOCK,
+                                               "endpoint": "", "uriLocation": ""}]}},
+    {"putPublishers": [{"api": "v2", "resource": LOCK,
+                        "id": "a8c0b15c-567d-4b77-8b93-585794903745"}]},
+    {"setSyncState": "HOLDOVER"},
+    {"removeSubscriptions": [UUID, "s1"]},
+    {"removeTransportClients": ["c1"]},
+]
+
+
+def rec(seq, chs):
+    return json.dumps({"seq": seq, "changes": chs}, separators=(",", ":"))
+
+
+def marked(seq, chs):
+    return "#" + rec(seq, chs) + "\n"
+
+
+def real(seq, chs):
+    j = rec(seq, chs)
+    return "%08x %s\n" % (zlib.crc32(j.encode()), j)
+
+
+for snap in range(4):
+    first = bytes([snap])
+    every = "".join(marked(i + 1, [c]) for i, c in enumerate(changes))
+    put("store_journal", first + every.encode())
+    # Records the snapshot already holds (journalSeq 2 and 5), then new ones.
+    put("store_journal", first + (marked(2, changes[:1]) + marked(6, changes[4:5])).encode())
+    if snap == 0:
+        # One record of several changes; a torn last record; a corrupt one.
+        put("store_journal", first + marked(1, changes).encode())
+        put("store_journal", first + (real(1, changes[:2]) + marked(2, changes[2:3])[:40]).encode())
+        bad = real(2, changes[3:4])
+        put("store_journal", first + (marked(1, changes[:1]) + "0" + bad[1:]
+                                      + marked(3, changes[4:5])).encode())
+        # An unfinished compaction: .prev after the NUL, the new journal first.
+        put("store_journal", first + (marked(3, changes[4:5]) + "\0"
+                                      + marked(1, changes[:1]) + marked(2, changes[2:3])).encode())
+        # A gap in the numbers.
+        put("store_journal", first + (marked(1, changes[:1]) + marked(4, changes[5:6])).encode())

@@ -250,6 +250,18 @@ impl Engine {
             fx.result = LineResult::Rejected;
             return fx;
         };
+        // A PTP-HA key (`phc2sys.N.config`) has no main clock (§2.3): lines
+        // that drive one change nothing under it. Found by the engine fuzz
+        // target: a T-GM status line so tagged published a lock-state that
+        // no snapshot showed.
+        let drives_main = matches!(
+            e.body,
+            Body::PtpOffset(_) | Body::Ts2phcOffset(_) | Body::GmStatus(_) | Body::TbcStatus(_)
+        );
+        if drives_main && self.profiles[pi].ha {
+            fx.result = LineResult::Ignored;
+            return fx;
+        }
         match &e.body {
             Body::PtpOffset(o) => self.ptp4l_offset(pi, o, now, &mut fx),
             Body::PtpSummary(s) => self.ptp4l_summary(pi, s, &mut fx),

@@ -394,6 +394,43 @@ fn s2_3_change_of_type_recomputes_the_sync_state() {
     );
 }
 
+/// §2.3: a PTP-HA key (`phc2sys.N.config`) has no main clock; lines that
+/// would drive one are ignored under it. Found by the engine fuzz target
+/// (its input, minimised: the T-GM status line's tag names a `phc2sys…`
+/// configuration).
+#[test]
+fn s2_3_ha_key_has_no_main_clock() {
+    let tag = "phc2sys\0\u{1}\0\0\0ts2phc.0.config";
+    let mut h = H::new(node(
+        vec![
+            file("ptp4l.0.config", "explain-auto", &["ens2f0"]),
+            file(tag, "explain-auto", &["ens2f0"]),
+        ],
+        vec![],
+    ));
+    let _ = h.expect(
+        9.1,
+        "ptp4l[5009.100]: [ptp4l.0.config] port 1 (ens2f0): UNCALIBRATED to SLAVE on MASTER_CLOCK_SELECTED",
+        &[],
+    );
+    let _ = h.expect(
+        9.2,
+        "ptp4l[5009.200]: [ptp4l.0.config] master offset          6 s2 freq   -1120 path delay      1585",
+        &["E1 ens2fx LOCKED (6)", "SYNC LOCKED"],
+    );
+    let gm = format!("GM[17\u{fffd}p0001005]:[{tag}] ens2f0 T-GM-STATUS }}1");
+    h.ignored(21.501, &gm);
+    h.ignored(21.6, &k1(tag, 5, "s2"));
+    h.ignored(
+        21.7,
+        &format!("ts2phc[1.0]: [{tag}] ens2f0 offset 3 s2 freq +2"),
+    );
+    h.ignored(
+        21.8,
+        &format!("T-BC[1]:[{tag}] ens2f0 offset 0 T-BC-STATUS s0"),
+    );
+}
+
 /// §6 step 1: `R == P` is a no-op (replays harmless), not even the metric.
 #[test]
 fn s6_replay_is_noop() {
