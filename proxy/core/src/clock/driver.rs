@@ -87,6 +87,12 @@ impl Driver {
         fx
     }
 
+    /// One daemon JSON message at the current time (call
+    /// [`Driver::advance`] first), through [`Engine::on_message`].
+    pub fn message(&mut self, msg: &crate::events::daemon::DaemonMessage) -> Effects {
+        self.engine.on_message(msg, at(self.now))
+    }
+
     /// The earliest deadline not fired yet (s).
     pub fn pending_deadline(&self) -> Option<f64> {
         self.engine.next_deadline().map(|d| d.as_secs_f64())
