@@ -161,6 +161,15 @@ fn line_iface<'a>(e: &Entry<'a>) -> Option<&'a str> {
     .filter(|i| !i.starts_with("/dev/"))
 }
 
+/// The highest port number `auto_config` gives an interface. ptp4l numbers
+/// the ports of a configuration 1, 2, … in the order of its interfaces, so
+/// a real capture stays far below this. A port line above it (a corrupt
+/// line) is left out of the synthesised file, and the engine then ignores
+/// it as a port the configuration lacks. Without the bound, one line with
+/// port 913363631 made explain fill 913 million placeholder interfaces (found
+/// by the engine fuzz target: out of memory).
+pub const MAX_AUTO_PORT: u32 = 256;
+
 /// Synthesises a configuration file per profile key seen in `lines`.
 pub fn auto_config<'a>(
     lines: impl IntoIterator<Item = &'a str>,
@@ -178,7 +187,7 @@ pub fn auto_config<'a>(
         let s = seen.entry(key).or_default();
         if let Body::PortState(p) = &e.body {
             if let (Ok(n), Some(iface)) = (p.port.parse::<u32>(), p.iface) {
-                if n > 0 {
+                if (1..=MAX_AUTO_PORT).contains(&n) {
                     s.ports.entry(n).or_insert_with(|| iface.to_string());
                 }
             }

@@ -221,3 +221,34 @@ fn a_huge_time_column_is_read() {
     assert_eq!(summary.lines, 1);
     assert_eq!(out.lines().count(), summary.events as usize, "{out}");
 }
+
+/// Found by the engine fuzz target (a 4-minute run; input reduced to
+/// its one port line): a port number of 913363631 made `auto_config`
+/// synthesise that many placeholder interfaces, and explain ran out of
+/// memory. Ports above `MAX_AUTO_PORT` are left out; the line still counts.
+#[test]
+fn a_huge_port_number_is_not_a_configuration() {
+    let input = "@0.000 ptp4l[8999.000]: [ptp4l.0.config:5] port 913363631 (ens2f0): UNCALIBRATED to SLAVE on MASTER_CLOCK_SELECTED\n\
+                 @1.000 ptp4l[9000.000]: [ptp4l.0.config:5] port 2 (ens2f1): UNCALIBRATED to SLAVE on MASTER_CLOCK_SELECTED\n";
+    let files = auto_config(
+        input
+            .lines()
+            .map(|l| l.split_once(' ').map_or(l, |(_, t)| t)),
+        "p",
+    );
+    assert_eq!(files.len(), 1);
+    let ifaces: Vec<&str> = files[0].ports.iter().map(|p| p.iface.as_str()).collect();
+    assert_eq!(ifaces, ["port1", "ens2f1"]);
+    let (_, summary) = run(input, &jsonl());
+    assert_eq!(summary.lines, 2);
+    assert_eq!(
+        summary.lines,
+        summary.parsed + summary.ignored + summary.rejected
+    );
+    let at_bound = format!(
+        "ptp4l[1.0]: [ptp4l.0.config] port {MAX_AUTO_PORT} (ens9): UNCALIBRATED to SLAVE on MASTER_CLOCK_SELECTED"
+    );
+    let files = auto_config([at_bound.as_str()], "p");
+    assert_eq!(files[0].ports.len(), MAX_AUTO_PORT as usize);
+    assert_eq!(files[0].ports[MAX_AUTO_PORT as usize - 1].iface, "ens9");
+}
