@@ -183,6 +183,14 @@ mod tests {
     use crate::explain::{auto_config, AUTO_PROFILE};
     use crate::linuxptp::parse;
 
+    /// An engine configured as `explain` configures one for `lines`.
+    fn engine_for(lines: &[&str]) -> Engine {
+        let files = auto_config(lines.iter().copied(), AUTO_PROFILE);
+        let mut e = Engine::new("compute-1.example.com", None);
+        let _ = e.on_config(node(files, vec![]));
+        e
+    }
+
     /// Found by the engine fuzz target (its input, minimised): two
     /// configurations whose class alias is the same (`explain` gives each
     /// configuration without interfaces the port `unknown`) each publish
@@ -245,9 +253,7 @@ mod tests {
             "ptp4l[1757601760]:[ts2phc.0.config] CLOCK_CLASS_CHANGE 165",
         ];
         for (lines, back) in [(tgm, "ens1fx"), (tbc, "ens4fx")] {
-            let files = auto_config(lines.iter().copied(), AUTO_PROFILE);
-            let mut e = Engine::new("compute-1.example.com", None);
-            let _ = e.on_config(node(files, vec![]));
+            let mut e = engine_for(&lines);
             let mut inv = Invariants::new();
             let mut classes = Vec::new();
             for (i, line) in lines.iter().enumerate() {
@@ -277,9 +283,7 @@ mod tests {
             "GM[1700005611]:[ts2phc.0.config] ens1f0 T-GM-STATUS s0",
             "GM[1700005611]:[ts2phc.0.config] ens0f0 T-GM-STATUS s0",
         ];
-        let files = auto_config(lines.iter().copied(), AUTO_PROFILE);
-        let mut e = Engine::new("compute-1.example.com", None);
-        let _ = e.on_config(node(files, vec![]));
+        let mut e = engine_for(&lines);
         let mut inv = Invariants::new();
         for (i, line) in lines.iter().enumerate() {
             let parsed = parse(line).unwrap_or_else(|err| panic!("{line}: {err:?}"));
@@ -305,9 +309,7 @@ mod tests {
             "gnss[1700001990]:_ts2phc.0.config] ens1f0 gnss_status 5 offset 1 s2",
             "gnss[1700002000]:[ts2phc.0.config] ens1f0 gnss_status 3 offset 1 s2",
         ];
-        let files = auto_config(lines.iter().copied(), AUTO_PROFILE);
-        let mut e = Engine::new("compute-1.example.com", None);
-        let _ = e.on_config(node(files, vec![]));
+        let mut e = engine_for(&lines);
         let mut inv = Invariants::new();
         for (i, line) in lines.iter().enumerate() {
             let parsed = parse(line).unwrap_or_else(|err| panic!("{line}: {err:?}"));
