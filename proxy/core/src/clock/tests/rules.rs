@@ -1131,3 +1131,30 @@ fn s6_replayed_port_lines_change_roles_only() {
         );
     }
 }
+
+/// §6: a port line whose number the configuration lacks adds a port, but
+/// not beyond `MAX_PORTS` per profile key: a stream of corrupt lines with
+/// distinct port numbers does not grow the engine's memory for ever.
+#[test]
+fn s6_unknown_port_numbers_are_bounded() {
+    let mut h = H::oc();
+    for n in 0..(crate::clock::ptp4l::MAX_PORTS + 50) {
+        let line = format!(
+            "ptp4l[1.0]: [{C0}] port {} (x{n}): INITIALIZING to LISTENING on INIT_COMPLETE",
+            1000 + n
+        );
+        let _ = h.fx(1.0, &line);
+    }
+    let ports = h.e.profiles.iter().map(|p| p.ports.len()).max();
+    assert_eq!(ports, Some(crate::clock::ptp4l::MAX_PORTS));
+    h.ignored(
+        2.0,
+        &format!("ptp4l[2.0]: [{C0}] port 99999 (y0): INITIALIZING to LISTENING on INIT_COMPLETE"),
+    );
+    // The configured port (number 1, `ens2f0`) still takes its roles.
+    let fx = h.fx(
+        3.0,
+        &format!("ptp4l[3.0]: [{C0}] port 1 (ens2f0): LISTENING to UNCALIBRATED on RS_SLAVE"),
+    );
+    assert_eq!(fx.result, LineResult::Parsed);
+}
