@@ -161,14 +161,15 @@ fn line_iface<'a>(e: &Entry<'a>) -> Option<&'a str> {
     .filter(|i| !i.starts_with("/dev/"))
 }
 
-/// The highest port number `auto_config` gives an interface. ptp4l numbers
-/// the ports of a configuration 1, 2, … in the order of its interfaces, so
-/// a real capture stays far below this. A port line above it (a corrupt
+/// The highest port number `auto_config` gives an interface: the engine's
+/// bound on ports per profile key. ptp4l numbers the ports of a
+/// configuration 1, 2, … in the order of its interfaces, so a real capture
+/// stays far below this. A port line above it (a corrupt
 /// line) is left out of the synthesised file, and the engine then ignores
 /// it as a port the configuration lacks. Without the bound, one line with
 /// port 913363631 made explain fill 913 million placeholder interfaces (found
 /// by the engine fuzz target: out of memory).
-pub const MAX_AUTO_PORT: u32 = 256;
+pub const MAX_AUTO_PORT: u32 = crate::clock::MAX_PORTS as u32;
 
 /// Synthesises a configuration file per profile key seen in `lines`.
 pub fn auto_config<'a>(

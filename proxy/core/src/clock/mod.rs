@@ -55,6 +55,13 @@ struct Receiver {
     fix: i64,
 }
 
+/// The most ports a profile key holds. ptp4l numbers a configuration's
+/// ports 1, 2, … in the order of its interfaces; a port line with a number
+/// the configuration lacks adds a port, so without a bound a stream of
+/// corrupt lines with distinct numbers would grow the list for ever. Beyond
+/// it such lines are ignored. `explain` synthesises no more ports either.
+pub const MAX_PORTS: usize = 256;
+
 /// The clock-state engine of one node.
 pub struct Engine {
     node: Arc<str>,

@@ -10,13 +10,6 @@ use super::Engine;
 use crate::linuxptp::{PortState, PtpOffset, Role, Servo, Summary, SyncState};
 use crate::node_config::Thresholds;
 
-/// The most ports a profile key holds. ptp4l numbers a configuration's
-/// ports 1, 2, … in the order of its interfaces; a port line with a number
-/// the configuration lacks adds a port, so without a bound a stream of
-/// corrupt lines with distinct numbers would grow the list for ever. Beyond
-/// it such lines are ignored (the same bound as `explain::MAX_AUTO_PORT`).
-pub(super) const MAX_PORTS: usize = crate::explain::MAX_AUTO_PORT as usize;
-
 /// Input class of an offset line (§3.1).
 pub(super) fn classify(servo: Servo, holdover: bool, offset: i64, th: &Thresholds) -> InputClass {
     if holdover {
@@ -188,7 +181,7 @@ impl Engine {
                     fx.result = LineResult::Ignored;
                     return;
                 };
-                if self.profiles[pi].ports.len() >= MAX_PORTS {
+                if self.profiles[pi].ports.len() >= super::MAX_PORTS {
                     fx.result = LineResult::Ignored;
                     return;
                 }

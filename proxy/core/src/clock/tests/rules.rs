@@ -1138,7 +1138,7 @@ fn s6_replayed_port_lines_change_roles_only() {
 #[test]
 fn s6_unknown_port_numbers_are_bounded() {
     let mut h = H::oc();
-    for n in 0..(crate::clock::ptp4l::MAX_PORTS + 50) {
+    for n in 0..(crate::clock::MAX_PORTS + 50) {
         let line = format!(
             "ptp4l[1.0]: [{C0}] port {} (x{n}): INITIALIZING to LISTENING on INIT_COMPLETE",
             1000 + n
@@ -1146,7 +1146,7 @@ fn s6_unknown_port_numbers_are_bounded() {
         let _ = h.fx(1.0, &line);
     }
     let ports = h.e.profiles.iter().map(|p| p.ports.len()).max();
-    assert_eq!(ports, Some(crate::clock::ptp4l::MAX_PORTS));
+    assert_eq!(ports, Some(crate::clock::MAX_PORTS));
     h.ignored(
         2.0,
         &format!("ptp4l[2.0]: [{C0}] port 99999 (y0): INITIALIZING to LISTENING on INIT_COMPLETE"),
